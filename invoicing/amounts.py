@@ -1,0 +1,85 @@
+"""Every amount of a document is computed here, and rounded by `round_money` alone (SPEC 3)."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from moneyed import get_currency
+
+ZERO = Decimal("0")
+HUNDRED = Decimal("100")
+
+
+def minor_unit_exponent(currency_code):
+    """Decimal("0.01") for USD, Decimal("1") for JPY: the currency's smallest unit."""
+    sub_unit = get_currency(currency_code).sub_unit or 1
+    return Decimal(1) / Decimal(sub_unit)
+
+
+def round_money(amount, currency_code):
+    """Round half-up to the currency's minor unit: the one rounding rule of the product."""
+    return Decimal(amount).quantize(minor_unit_exponent(currency_code), rounding=ROUND_HALF_UP)
+
+
+def net_unit_price(unit_price, discount):
+    """Price after discount, unrounded (the line amount is what gets rounded)."""
+    return Decimal(unit_price) * (1 - Decimal(discount) / HUNDRED)
+
+
+@dataclass
+class Amounts:
+    untaxed: Decimal = ZERO
+    taxes: dict = field(default_factory=dict)  # tax id -> amount
+
+    @property
+    def tax(self):
+        return sum(self.taxes.values(), ZERO)
+
+    @property
+    def total(self):
+        return self.untaxed + self.tax
+
+    def __add__(self, other):
+        taxes = defaultdict(lambda: ZERO, self.taxes)
+        for tax_id, amount in other.taxes.items():
+            taxes[tax_id] += amount
+        return Amounts(self.untaxed + other.untaxed, dict(taxes))
+
+    def __sub__(self, other):
+        return self + other.negated()
+
+    def negated(self):
+        return Amounts(-self.untaxed, {k: -v for k, v in self.taxes.items()})
+
+
+def line_amounts(*, quantity, unit_price, discount, rates, prices_include_tax, currency):
+    """Amounts of one line. `rates` maps tax id -> rate in percent.
+
+    Prices exclude tax: each tax is rounded from the untaxed amount.
+    Prices include tax: the typed amount is the gross, kept exactly; the untaxed part is rounded
+    and the taxes are split so that untaxed + taxes == gross (the rounding remainder goes to the
+    largest tax).
+    """
+    amount = round_money(Decimal(quantity) * net_unit_price(unit_price, discount), currency)
+    if not prices_include_tax:
+        taxes = {tax_id: round_money(amount * Decimal(rate) / HUNDRED, currency) for tax_id, rate in rates.items()}
+        return Amounts(amount, taxes)
+
+    total_rate = sum((Decimal(rate) for rate in rates.values()), ZERO)
+    untaxed = round_money(amount * HUNDRED / (HUNDRED + total_rate), currency)
+    taxes = {tax_id: round_money(untaxed * Decimal(rate) / HUNDRED, currency) for tax_id, rate in rates.items()}
+    remainder = amount - untaxed - sum(taxes.values(), ZERO)
+    if taxes and remainder:
+        largest = max(taxes, key=lambda tax_id: (Decimal(rates[tax_id]), str(tax_id)))
+        taxes[largest] += remainder
+    elif remainder:
+        untaxed += remainder
+    return Amounts(untaxed, taxes)
+
+
+def document_amounts(lines):
+    """Sum of line amounts; `lines` yields `Amounts`."""
+    total = Amounts()
+    for amounts in lines:
+        total = total + amounts
+    return total

@@ -1,0 +1,163 @@
+"""Demo data for `make run`: idempotent, so running it again changes nothing."""
+
+import random
+from datetime import timedelta
+from decimal import Decimal
+
+from django.contrib.auth.models import Group, User
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from invoicing import registry, services
+from invoicing.models import (
+    Company,
+    Document,
+    DocumentType,
+    Item,
+    Kind,
+    Partner,
+    PaymentKind,
+    PaymentMethod,
+    Tax,
+)
+
+USERS = [
+    # username, password, role, superuser
+    ("admin", "admin", "Administrator", True),
+    ("accountant", "accountant", "Accountant", False),
+    ("reviewer", "reviewer", "Reviewer", False),
+]
+CUSTOMERS = ["Northwind Traders", "Contoso Retail", "Blue Yonder Airlines", "Fabrikam Stores", "Tailspin Toys"]
+VENDORS = ["Globex Supplies", "Initech Hardware", "Umbrella Logistics", "Wayne Paper Co."]
+ITEMS = [
+    ("DESK-01", "Standing desk", "pcs", "420.00"),
+    ("CHAIR-02", "Office chair", "pcs", "180.00"),
+    ("LAMP-03", "Desk lamp", "pcs", "35.50"),
+    ("PAPER-A4", "A4 paper, box", "box", "24.90"),
+    ("CONS-HR", "Consulting", "h", "95.00"),
+    ("SHIP", "Shipping", "pcs", "12.00"),
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo data: company, partners, taxes, methods, the four types, users and documents."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            users = self.users()
+            company = self.master_data()
+            if Document.objects.filter(company=company).exists():
+                self.stdout.write("Demo data already loaded; users and passwords refreshed.")
+                return
+            self.documents(company, users["accountant"])
+            for seeder in registry.demo_seeders():
+                seeder(company=company, user=users["accountant"], stdout=self.stdout)
+        self.stdout.write(
+            self.style.SUCCESS("Demo data loaded. Log in as admin/admin, accountant/accountant or reviewer/reviewer.")
+        )
+
+    def users(self):
+        users = {}
+        for username, password, role, superuser in USERS:
+            user, _ = User.objects.get_or_create(username=username)
+            user.is_staff, user.is_superuser = True, superuser
+            user.set_password(password)
+            user.save()
+            user.groups.set([Group.objects.get(name=role)])
+            users[username] = user
+        return users
+
+    def master_data(self):
+        company, _ = Company.objects.get_or_create(name="Ledgerline Demo Ltd", defaults={"currency": "USD"})
+        Company.objects.get_or_create(name="Ledgerline Europe GmbH", defaults={"currency": "EUR"})
+        for name in CUSTOMERS:
+            Partner.objects.get_or_create(name=name, defaults={"is_customer": True, "email": "ap@example.com"})
+        for name in VENDORS:
+            Partner.objects.get_or_create(name=name, defaults={"is_vendor": True, "payment_terms_days": 45})
+        Partner.objects.get_or_create(name="Acme Corporation", defaults={"is_customer": True, "is_vendor": True})
+        vat20, _ = Tax.objects.get_or_create(name="VAT 20%", defaults={"rate": Decimal("20"), "group": "VAT"})
+        Tax.objects.get_or_create(name="VAT 10%", defaults={"rate": Decimal("10"), "group": "VAT"})
+        Tax.objects.get_or_create(name="VAT 0%", defaults={"rate": Decimal("0"), "group": "VAT"})
+        Tax.objects.get_or_create(name="Eco levy 1%", defaults={"rate": Decimal("1"), "group": "Levy"})
+        for name in ["Cash", "Card", "Bank transfer", "Check", "Store credit"]:
+            PaymentMethod.objects.get_or_create(name=name)
+        for sku, name, unit, price in ITEMS:
+            item, created = Item.objects.get_or_create(
+                sku=sku, defaults={"name": name, "unit": unit, "default_price": Decimal(price)}
+            )
+            if created:
+                item.default_taxes.set([vat20])
+        credit_note, _ = DocumentType.objects.get_or_create(
+            kind=Kind.BILL, name="Credit note", defaults={"series": "CN", "is_return": True}
+        )
+        refund, _ = DocumentType.objects.get_or_create(
+            kind=Kind.INVOICE, name="Refund", defaults={"series": "RF", "is_return": True}
+        )
+        DocumentType.objects.get_or_create(
+            kind=Kind.INVOICE,
+            name="Invoice",
+            defaults={"series": "INV", "return_type": credit_note, "check_returned_quantity": True},
+        )
+        DocumentType.objects.get_or_create(
+            kind=Kind.BILL, name="Bill", defaults={"series": "BILL", "return_type": refund}
+        )
+        return company
+
+    def documents(self, company, user):
+        rng = random.Random(2026)
+        today = timezone.localdate()
+        types = {t.name: t for t in DocumentType.objects.all()}
+        vat20 = Tax.objects.get(name="VAT 20%")
+        items = list(Item.objects.all())
+        methods = list(PaymentMethod.objects.all())
+        customers = list(Partner.objects.filter(is_customer=True))
+        vendors = list(Partner.objects.filter(is_vendor=True))
+        for n in range(36):
+            kind = Kind.INVOICE if n % 3 else Kind.BILL
+            lines = []
+            for _ in range(rng.randint(1, 4)):
+                item = rng.choice(items)
+                lines.append(
+                    {
+                        "item": item,
+                        "description": item.name,
+                        "quantity": Decimal(rng.randint(1, 8)),
+                        "unit_price": item.default_price,
+                        "discount": Decimal(rng.choice([0, 0, 5, 10])),
+                        "taxes": [vat20],
+                    }
+                )
+            document = services.document_create(
+                kind=kind,
+                type=types["Invoice" if kind == Kind.INVOICE else "Bill"],
+                company=company,
+                partner=rng.choice(customers if kind == Kind.INVOICE else vendors),
+                user=user,
+                date=today - timedelta(days=rng.randint(0, 75)),
+                lines=lines,
+                vendor_reference=f"V-{1000 + n}" if kind == Kind.BILL else "",
+            )
+            fate = (n // 3 + n) % 6  # 0 draft, 1 to pay, 2 partly paid, 3 and 4 paid, 5 canceled
+            if fate == 0:
+                continue
+            if fate == 5:
+                services.document_cancel(document=document, user=user)
+                continue
+            services.document_post(document=document, user=user)
+            if fate == 2:
+                amount = (document.balance_due / 2).quantize(Decimal("0.01"))
+                self.pay(document, amount, rng.choice(methods), user)
+            elif fate in (3, 4):
+                self.pay(document, document.balance_due, rng.choice(methods), user)
+
+    def pay(self, document, amount, method, user):
+        services.payment_register(
+            document=document,
+            kind=PaymentKind.PAYMENT,
+            method=method,
+            amount=amount,
+            user=user,
+            date=min(document.date + timedelta(days=3), timezone.localdate()),
+            reference=f"PAY-{document.pk}",
+        )

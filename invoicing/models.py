@@ -1,0 +1,624 @@
+"""The invoicing core: master data, document types, documents and their lines, payments.
+
+Documents of both kinds (bills and invoices) share one table. The fields that corrections
+(`original`, `is_reversal`, `correction_index`) and returns (`DocumentLine.source_line`,
+`credit_applied`) need live here so that the database keeps one table per concept; the logic
+that reads and writes them lives in the `corrections` and `returns` apps.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from djmoney.models.fields import CurrencyField
+from djmoney.money import Money
+
+from invoicing import registry
+
+ZERO = Decimal("0")
+
+
+def amount_field(verbose_name, **kwargs):
+    """A stored amount in the document's currency (see `Document.currency`)."""
+    return models.DecimalField(verbose_name, max_digits=14, decimal_places=2, default=ZERO, **kwargs)
+
+
+def currency_field(**kwargs):
+    return CurrencyField(choices=[(c, c) for c in settings.CURRENCIES], default=settings.DEFAULT_CURRENCY, **kwargs)
+
+
+class Kind(models.TextChoices):
+    BILL = "bill", "Bill"
+    INVOICE = "invoice", "Invoice"
+
+
+def opposite_kind(kind):
+    return Kind.INVOICE if kind == Kind.BILL else Kind.BILL
+
+
+class Company(models.Model):
+    name = models.CharField(max_length=200, unique=True)
+    currency = currency_field(verbose_name="Default currency")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "companies"
+
+    def __str__(self):
+        return self.name
+
+
+class Partner(models.Model):
+    name = models.CharField(max_length=200)
+    is_customer = models.BooleanField("Customer", default=False)
+    is_vendor = models.BooleanField("Vendor", default=False)
+    payment_terms_days = models.PositiveIntegerField("Payment terms (days)", default=30)
+    tax_id = models.CharField("Tax ID", max_length=50, blank=True)
+    email = models.EmailField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(is_customer=True) | Q(is_vendor=True),
+                name="partner_is_customer_or_vendor",
+                violation_error_message="A partner must be a customer, a vendor or both.",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Tax(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    rate = models.DecimalField("Rate (%)", max_digits=7, decimal_places=4, validators=[MinValueValidator(ZERO)])
+    group = models.CharField(
+        max_length=50, blank=True, help_text="A line may carry at most one tax of a group (e.g. VAT)."
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "taxes"
+        constraints = [
+            models.CheckConstraint(condition=Q(rate__gte=0), name="tax_rate_not_negative"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Item(models.Model):
+    name = models.CharField(max_length=200)
+    sku = models.CharField("SKU", max_length=64, unique=True)
+    unit = models.CharField(max_length=20, default="pcs")
+    is_sellable = models.BooleanField("Sellable", default=True)
+    is_purchasable = models.BooleanField("Purchasable", default=True)
+    default_price = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    default_taxes = models.ManyToManyField(Tax, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"[{self.sku}] {self.name}"
+
+
+class PaymentMethod(models.Model):
+    name = models.CharField(max_length=100, unique=True)
+    is_active = models.BooleanField("Active", default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class DocumentType(models.Model):
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    name = models.CharField(max_length=100)
+    series = models.CharField(max_length=20, help_text="Prefix of the numbers, e.g. INV gives INV/2026/00042.")
+    is_return = models.BooleanField(
+        "Return",
+        default=False,
+        help_text="A return bill is a credit note; a return invoice is a refund to a supplier.",
+    )
+    return_type = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The type the Return action creates: a return type of the opposite kind.",
+    )
+    check_returned_quantity = models.BooleanField(
+        default=False, help_text="Refuse returns of more than was sold on a document of this type."
+    )
+    prices_include_tax = models.BooleanField(default=False)
+    is_active = models.BooleanField("Active", default=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "name"], name="document_type_unique_name"),
+            models.UniqueConstraint(fields=["series"], name="document_type_unique_series"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.return_type_id is None:
+            return
+        target = self.return_type
+        if target.pk == self.pk:
+            raise ValidationError({"return_type": "A type cannot be its own Return type."})
+        if target.kind == self.kind:
+            raise ValidationError(
+                {
+                    "return_type": f"The Return type of a {self.get_kind_display().lower()} type must be "
+                    f"a {Kind(opposite_kind(self.kind)).label.lower()} type; “{target}” is a "
+                    f"{target.get_kind_display().lower()} type."
+                }
+            )
+        if not target.is_return:
+            raise ValidationError(
+                {"return_type": f"“{target}” does not have the Return flag; only return types can be chosen."}
+            )
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    TO_PAY = "to_pay", "To pay"
+    PAID = "paid", "Paid"
+    CANCELED = "canceled", "Canceled"
+
+
+POSTED_STATUSES = (Status.TO_PAY, Status.PAID)
+
+
+# Guards of the transitions. Each returns a message when the transition is refused, so the card
+# can say why; the FSM conditions are the same functions, so UI and model never disagree.
+def post_refusal(document):
+    if document.pk is None or not document.lines.exists():
+        return "Add at least one line before posting."
+    message = document.partner_role_error()
+    if message:
+        return message
+    if document.amount_total < 0 and not document.is_reversal:
+        return f"The total is {document.amount_total} {document.currency}; only a reversal correction may be negative."
+    for message in registry.post_refusals(document):
+        if message:
+            return message
+    return None
+
+
+def reset_refusal(document):
+    if document.payments.exists():
+        return "It has payments; remove them first (register the opposite movement)."
+    return next(iter(registry.dependents_refusals(document)), None)
+
+
+def cancel_refusal(document):
+    if document.net_paid != 0:
+        return (
+            f"Net paid is {document.net_paid} {document.currency}; refund the payments first so that net paid is zero."
+        )
+    return next(iter(registry.dependents_refusals(document)), None)
+
+
+def _can_post(document):
+    return post_refusal(document) is None
+
+
+def _can_reset(document):
+    return reset_refusal(document) is None
+
+
+def _can_cancel(document):
+    return cancel_refusal(document) is None
+
+
+def _balance_is_zero(document):
+    return document.balance_due == 0
+
+
+def _balance_is_not_zero(document):
+    return document.balance_due != 0
+
+
+class Document(ConcurrentTransitionMixin, models.Model):
+    kind = models.CharField(max_length=10, choices=Kind.choices, editable=False)
+    type = models.ForeignKey(DocumentType, on_delete=models.PROTECT, related_name="documents")
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="documents")
+    partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="documents")
+    number = models.CharField(max_length=50, blank=True, editable=False)
+    date = models.DateField(default=timezone.localdate)
+    due_date = models.DateField("Pay before", blank=True, null=True, help_text="Defaults to date + payment terms.")
+    currency = currency_field()
+    note = models.TextField(blank=True)
+    vendor_reference = models.CharField(max_length=100, blank=True)
+    status = FSMField(default=Status.DRAFT, choices=Status.choices, protected=True)
+
+    # Owned by the corrections app.
+    original = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+        help_text="The document this one corrects (corrections app).",
+    )
+    is_reversal = models.BooleanField(
+        "Reversal", default=False, help_text="Bill corrections only: the lines hold the delta (corrections app)."
+    )
+    correction_index = models.PositiveIntegerField(
+        null=True, blank=True, editable=False, help_text="Assigned when the correction is posted (corrections app)."
+    )
+
+    # Stored amounts, recomputed by the services on every change so that lists and reports
+    # aggregate them in SQL.
+    amount_untaxed = amount_field("Untaxed", editable=False)
+    amount_tax = amount_field("Tax", editable=False)
+    amount_total = amount_field("Total", editable=False)
+    # What the document carries as debt: its own total; on an original, its effective total after
+    # corrections; on a correction, zero (its amount correction is settled against its original).
+    debt_total = amount_field("Debt total", editable=False)
+    net_paid = amount_field("Net paid", editable=False, help_text="Payments minus refunds.")
+    credit_applied = amount_field(
+        "Credit applied",
+        editable=False,
+        help_text="On a source document, credit received from its returns; on a return, the part of its "
+        "total applied to its source (returns app).",
+    )
+    balance_due = amount_field("Balance due", editable=False)
+
+    posted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, editable=False, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        indexes = [
+            models.Index(fields=["kind", "status"]),
+            models.Index(fields=["status", "due_date"]),
+            models.Index(fields=["partner", "company", "currency"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["type", "number"], condition=~Q(number=""), name="document_unique_number_per_type"
+            ),
+            models.CheckConstraint(
+                condition=Q(is_reversal=False) | Q(kind=Kind.BILL, original__isnull=False),
+                name="document_reversal_only_on_bill_corrections",
+                violation_error_message="Reversal exists on bill corrections only.",
+            ),
+            models.CheckConstraint(
+                condition=Q(original__isnull=True) | ~Q(original=models.F("pk")),
+                name="document_not_its_own_original",
+            ),
+            models.CheckConstraint(condition=Q(kind__in=Kind.values), name="document_kind_valid"),
+        ]
+        permissions = [
+            ("post_document", "Can post documents"),
+            ("cancel_document", "Can cancel documents"),
+            ("reset_document", "Can reset documents to draft"),
+        ]
+
+    def __str__(self):
+        return f"{self.type_label} {self.display_number}"
+
+    def get_absolute_url(self):
+        model = "bill" if self.kind == Kind.BILL else "invoice"
+        return reverse(f"admin:invoicing_{model}_change", args=[self.pk])
+
+    # ----------------------------------------------------------------- labels
+    @property
+    def display_number(self):
+        return self.number or "Draft"
+
+    @property
+    def type_label(self):
+        """What the document is: Invoice, Bill, Credit note or Refund."""
+        if self.type_id and self.type.is_return:
+            return "Credit note" if self.kind == Kind.BILL else "Refund"
+        return Kind(self.kind).label if self.kind else "Document"
+
+    @property
+    def partner_label(self):
+        return "Vendor" if self.kind == Kind.BILL else "Customer"
+
+    @property
+    def is_posted(self):
+        return self.status in POSTED_STATUSES
+
+    @property
+    def is_editable(self):
+        return self.status == Status.DRAFT
+
+    @property
+    def is_return(self):
+        return bool(self.type_id and self.type.is_return)
+
+    @property
+    def settled_by_credit(self):
+        """Paid without any payment: a fully credited document must never pass for a paid one."""
+        return self.status == Status.PAID and self.net_paid == 0 and not self.payments.exists()
+
+    def money(self, amount):
+        return Money(amount, self.currency)
+
+    # ------------------------------------------------------------- validation
+    def full_clean(self, exclude=None, validate_unique=True, validate_constraints=True):
+        # The status is protected: only transitions change it, so field cleaning must not set it.
+        exclude = {*(exclude or ()), "status"}
+        super().full_clean(exclude=exclude, validate_unique=validate_unique, validate_constraints=validate_constraints)
+
+    def partner_role_error(self):
+        if not self.partner_id or not self.type_id:
+            return None
+        # On return types the roles swap: a credit note's vendor is a customer, a refund's customer a vendor.
+        needs_vendor = (self.kind == Kind.BILL) != self.type.is_return
+        if needs_vendor and not self.partner.is_vendor:
+            return f"“{self.partner}” is not a vendor; choose a vendor for this {self.type_label.lower()}."
+        if not needs_vendor and not self.partner.is_customer:
+            return f"“{self.partner}” is not a customer; choose a customer for this {self.type_label.lower()}."
+        return None
+
+    def clean(self):
+        errors = {}
+        if self.type_id:
+            if self.kind and self.type.kind != self.kind:
+                errors["type"] = "Choose a bill type." if self.kind == Kind.BILL else "Choose an invoice type."
+            elif not self.type.is_active and self._state.adding:
+                errors["type"] = f"The type “{self.type}” is inactive."
+        message = self.partner_role_error()
+        if message:
+            errors["partner"] = message
+        if self.is_reversal and self.kind != Kind.BILL:
+            errors["is_reversal"] = "Reversal exists on bill corrections only."
+        if self.due_date and self.date and self.due_date < self.date:
+            errors["due_date"] = "The due date cannot be before the document date."
+        if errors:
+            raise ValidationError(errors)
+        for message in registry.document_clean_errors(self):
+            raise ValidationError(message)
+
+    # ------------------------------------------------------------ transitions
+    # Only services fire these (inside a transaction, on a locked row).
+    @transition(
+        field=status,
+        source=Status.DRAFT,
+        target=Status.TO_PAY,
+        conditions=[_can_post],
+        permission="invoicing.post_document",
+    )
+    def post(self):
+        pass
+
+    @transition(field=status, source=Status.TO_PAY, target=Status.PAID, conditions=[_balance_is_zero])
+    def mark_paid(self):
+        pass
+
+    @transition(field=status, source=Status.PAID, target=Status.TO_PAY, conditions=[_balance_is_not_zero])
+    def reopen(self):
+        pass
+
+    @transition(
+        field=status,
+        source=Status.TO_PAY,
+        target=Status.DRAFT,
+        conditions=[_can_reset],
+        permission="invoicing.reset_document",
+    )
+    def reset_to_draft(self):
+        pass
+
+    @transition(
+        field=status,
+        source=[Status.DRAFT, Status.TO_PAY, Status.PAID],
+        target=Status.CANCELED,
+        conditions=[_can_cancel],
+        permission="invoicing.cancel_document",
+    )
+    def cancel(self):
+        pass
+
+
+class BillManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(kind=Kind.BILL)
+
+
+class InvoiceManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(kind=Kind.INVOICE)
+
+
+class Bill(Document):
+    objects = BillManager()
+
+    class Meta:
+        proxy = True
+
+    def save(self, *args, **kwargs):
+        self.kind = Kind.BILL
+        super().save(*args, **kwargs)
+
+
+class Invoice(Document):
+    objects = InvoiceManager()
+
+    class Meta:
+        proxy = True
+
+    def save(self, *args, **kwargs):
+        self.kind = Kind.INVOICE
+        super().save(*args, **kwargs)
+
+
+class DocumentLine(models.Model):
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField(default=0)
+    item = models.ForeignKey(Item, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    description = models.CharField(max_length=300, blank=True)
+    quantity = models.DecimalField(max_digits=14, decimal_places=3, default=Decimal("1"))
+    unit_price = models.DecimalField(max_digits=14, decimal_places=2, default=ZERO)
+    discount = models.DecimalField(
+        "Discount %",
+        max_digits=5,
+        decimal_places=2,
+        default=ZERO,
+        validators=[MinValueValidator(ZERO), MaxValueValidator(Decimal("100"))],
+    )
+    taxes = models.ManyToManyField(Tax, blank=True, related_name="+")
+    source_line = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="return_lines",
+        help_text="The sold line this return line gives back (returns app).",
+    )
+    amount_untaxed = amount_field("Untaxed", editable=False)
+    amount_tax = amount_field("Tax", editable=False)
+    amount_total = amount_field("Total", editable=False)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(discount__gte=0) & Q(discount__lte=100), name="line_discount_between_0_and_100"
+            ),
+            models.CheckConstraint(
+                condition=Q(source_line__isnull=True) | Q(quantity__gt=0),
+                name="return_line_quantity_positive",
+                violation_error_message="A returned quantity must be greater than zero.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.description or (str(self.item) if self.item_id else f"Line {self.position}")
+
+    @property
+    def label(self):
+        return self.description or (self.item.name if self.item_id else f"line {self.position}")
+
+    def clean(self):
+        if not self.item_id and not self.description.strip():
+            raise ValidationError("Give the line an item or a description.")
+
+
+class PaymentKind(models.TextChoices):
+    PAYMENT = "payment", "Payment"
+    REFUND = "refund", "Refund"
+
+
+class Payment(models.Model):
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="payments")
+    kind = models.CharField("Type", max_length=10, choices=PaymentKind.choices, default=PaymentKind.PAYMENT)
+    method = models.ForeignKey(PaymentMethod, on_delete=models.PROTECT, related_name="payments")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    currency = currency_field(editable=False)
+    date = models.DateField(default=timezone.localdate)
+    reference = models.CharField(max_length=100, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="payment_amount_positive",
+                violation_error_message="The amount must be greater than zero.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.label} {self.amount} {self.currency}"
+
+    @property
+    def signed_amount(self):
+        return self.amount if self.kind == PaymentKind.PAYMENT else -self.amount
+
+    @property
+    def label(self):
+        """A return's payments flow the other way, so they are named for what they are."""
+        if self.kind == PaymentKind.PAYMENT and self.document.is_return:
+            return "Refund to customer" if self.document.kind == Kind.BILL else "Refund from supplier"
+        return self.get_kind_display()
+
+
+class DocumentSequence(models.Model):
+    """One row per type and year; locked while a number is taken so numbering stays gapless."""
+
+    type = models.ForeignKey(DocumentType, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["type", "year"], name="sequence_unique_type_year")]
+
+    def __str__(self):
+        return f"{self.type.series}/{self.year}: {self.last_number}"
+
+
+class DocumentTransition(models.Model):
+    """The record of every status change: who, when, from, to."""
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="transitions")
+    name = models.CharField(max_length=50)
+    source = models.CharField(max_length=20, choices=Status.choices)
+    target = models.CharField(max_length=20, choices=Status.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.document_id}: {self.source} → {self.target}"
+
+
+class BillTypeManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(kind=Kind.BILL)
+
+
+class InvoiceTypeManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(kind=Kind.INVOICE)
+
+
+class BillType(DocumentType):
+    objects = BillTypeManager()
+
+    class Meta:
+        proxy = True
+
+    def save(self, *args, **kwargs):
+        self.kind = Kind.BILL
+        super().save(*args, **kwargs)
+
+
+class InvoiceType(DocumentType):
+    objects = InvoiceTypeManager()
+
+    class Meta:
+        proxy = True
+
+    def save(self, *args, **kwargs):
+        self.kind = Kind.INVOICE
+        super().save(*args, **kwargs)

@@ -1,0 +1,65 @@
+from django.contrib import admin
+
+# The back office's navigation: model name -> section, in the order shown.
+SECTIONS = {
+    "Operations": ["bill", "invoice", "payment"],
+    "Reports": [],
+    "Settings": ["billtype", "invoicetype", "tax", "paymentmethod", "item", "partner", "company"],
+    "Users": ["user", "group"],
+}
+
+
+class BackOfficeSite(admin.AdminSite):
+    site_header = "Ledgerline back office"
+    site_title = "Ledgerline"
+    index_title = "Bills, invoices and payments"
+    enable_nav_sidebar = True
+    # Reports register themselves here: (section label, url name, title).
+    report_links = []
+
+    def get_app_list(self, request, app_label=None):
+        """Group models by what accountants do (Operations, Settings, Users) instead of by app."""
+        apps = super().get_app_list(request, app_label)
+        if app_label:
+            return apps
+        models = {m["object_name"].lower(): m for app in apps for m in app["models"]}
+        sections = []
+        for label, names in SECTIONS.items():
+            section_models = [models.pop(name) for name in names if name in models]
+            if label == "Reports":
+                section_models = [
+                    {
+                        "name": title,
+                        "object_name": url_name,
+                        "admin_url": self.reverse_report(url_name),
+                        "view_only": True,
+                        "perms": {"view": True},
+                    }
+                    for url_name, title in self.report_links
+                ]
+            if section_models:
+                sections.append(
+                    {
+                        "name": label,
+                        "app_label": label.lower(),
+                        "app_url": "",
+                        "has_module_perms": True,
+                        "models": section_models,
+                    }
+                )
+        if models:
+            sections.append(
+                {
+                    "name": "Other",
+                    "app_label": "other",
+                    "app_url": "",
+                    "has_module_perms": True,
+                    "models": list(models.values()),
+                }
+            )
+        return sections
+
+    def reverse_report(self, url_name):
+        from django.urls import reverse
+
+        return reverse(f"admin:{url_name}")
