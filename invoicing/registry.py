@@ -136,3 +136,129 @@ def card_tabs():
 
 def footer_providers():
     return list(_footer_rows)
+
+
+# ----------------------------------------------------------------------------- lists, lines, print, debt
+_list_columns: list["ListColumn"] = []
+_line_columns: list["LineColumn"] = []
+_print_sections: list["PrintSection"] = []
+_title_providers: list[Callable] = []
+_debt_rows: list[Callable] = []
+_expected_balances: list[Callable] = []
+
+
+@dataclass(frozen=True)
+class ListColumn:
+    """A column of the bills and invoices lists.
+
+    `annotate(queryset)` adds what the column needs to the list's queryset (annotations or
+    select_related: never a query per row); `render(document)` returns the cell (text or safe HTML).
+    """
+
+    name: str
+    label: str
+    annotate: Callable
+    render: Callable
+    order: int = 100
+    admin_order_field: str | None = None
+
+
+@dataclass(frozen=True)
+class LineColumn:
+    """Extra columns of the card's Lines tab.
+
+    `values(document, lines)` returns {line id: [cell, ...]} with one cell per header, computed in a
+    constant number of queries; `visible(document)` decides whether the columns show.
+    """
+
+    name: str
+    headers: tuple
+    values: Callable
+    visible: Callable = lambda document: True
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class PrintSection:
+    """A block of the print view: `template` rendered with `context(document)`, when `visible(document)`."""
+
+    name: str
+    template: str
+    context: Callable
+    visible: Callable = lambda document: True
+    order: int = 100
+
+
+def list_column(column: ListColumn):
+    _list_columns[:] = [c for c in _list_columns if c.name != column.name] + [column]
+    return column
+
+
+def line_column(column: LineColumn):
+    _line_columns[:] = [c for c in _line_columns if c.name != column.name] + [column]
+    return column
+
+
+def print_section(section: PrintSection):
+    _print_sections[:] = [s for s in _print_sections if s.name != section.name] + [section]
+    return section
+
+
+def document_title(function):
+    """Register `function(document) -> title or None`; the first title given names the print view
+    (e.g. "Correction no. 2 of BILL/2026/00007"); the default is the type label and number."""
+    return _add(_title_providers, function)
+
+
+def debt_rows(function):
+    """Register `function(*, document) -> list of DebtRow` for the card's Debt tab."""
+    return _add(_debt_rows, function)
+
+
+def expected_balance(function):
+    """Register `function(*, documents) -> {document id: {"debt_total": Decimal, "credit_applied": Decimal}}`.
+
+    `check_balances` recomputes every stored balance from first principles: the core knows the
+    totals and payments; corrections and returns say what debt total and credit applied should be
+    for the documents they concern (documents they leave out keep the core's expectation).
+    """
+    return _add(_expected_balances, function)
+
+
+def list_columns():
+    return sorted(_list_columns, key=lambda c: c.order)
+
+
+def line_columns():
+    return sorted(_line_columns, key=lambda c: c.order)
+
+
+def print_sections():
+    return sorted(_print_sections, key=lambda s: s.order)
+
+
+def title_for(document):
+    for fn in _title_providers:
+        title = fn(document)
+        if title:
+            return title
+    return None
+
+
+def debt_row_providers():
+    return list(_debt_rows)
+
+
+def expected_balance_providers():
+    return list(_expected_balances)
+
+
+@dataclass(frozen=True)
+class DebtRow:
+    """One line of the Debt tab: how the balance due is made (amount signed as it moves the balance)."""
+
+    label: str
+    amount: object  # Decimal, in the document's currency
+    url: str | None = None
+    reference: str = ""
+    date: object = None
