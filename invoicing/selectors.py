@@ -1,10 +1,39 @@
 """Every non-trivial read of the core; each owns its joins and aggregates so no page runs N+1."""
 
-from django.db.models import Count, OuterRef, Prefetch, Subquery
-from django.db.models.functions import Coalesce
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncDay, TruncWeek
+from django.utils import timezone
 from djmoney.money import Money
 
-from invoicing.models import Document, DocumentLine, DocumentTransition, Payment
+from invoicing.models import (
+    POSTED_STATUSES,
+    ZERO,
+    Document,
+    DocumentLine,
+    DocumentTransition,
+    Kind,
+    Payment,
+)
+
+_AMOUNT = DecimalField(max_digits=14, decimal_places=2)
 
 
 def document_balance_due(*, document):
@@ -44,3 +73,236 @@ def document_with_lines(*, pk):
         .prefetch_related(Prefetch("lines", queryset=lines))
         .get(pk=pk)
     )
+
+
+# ----------------------------------------------------------------------------- debt and payment calendar
+# Reports aggregate the stored balances in SQL: their query count never depends on the number of
+# documents. A positive balance means the partner owes us (invoice) or we owe (bill); a negative one is
+# open credit, so it lowers the receivable or the payable it belongs to. Currencies are never added.
+
+BALANCE_ORDER_FIELDS = {
+    "partner": "partner__name",
+    "company": "company__name",
+    "currency": "currency",
+    "receivable": "receivable",
+    "payable": "payable",
+    "net": "net",
+    "overdue_receivable": "overdue_receivable",
+    "overdue_payable": "overdue_payable",
+}
+
+
+def _money_sum(condition):
+    return Coalesce(
+        Sum(Case(When(condition, then=F("balance_due")), default=Value(ZERO), output_field=_AMOUNT)),
+        Value(ZERO),
+        output_field=_AMOUNT,
+    )
+
+
+def _due(queryset):
+    """A posted document always has a due date; one without falls due on its date."""
+    return queryset.annotate(due=Coalesce("due_date", "date", output_field=DateField()))
+
+
+def open_documents(
+    *,
+    company=None,
+    partner=None,
+    currency=None,
+    kind=None,
+    overdue=None,
+    due_from=None,
+    due_to=None,
+    today=None,
+):
+    """Posted documents with a balance (owed or open credit): the rows behind every report figure.
+
+    `overdue=True` keeps those due before today, `False` those due today or later; `due_from` and
+    `due_to` bound the due date (inclusive).
+    """
+    today = today or timezone.localdate()
+    queryset = _due(Document.objects.filter(status__in=POSTED_STATUSES).exclude(balance_due=0))
+    if company is not None:
+        queryset = queryset.filter(company=company)
+    if partner is not None:
+        queryset = queryset.filter(partner=partner)
+    if currency:
+        queryset = queryset.filter(currency=currency)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    if overdue is True:
+        queryset = queryset.filter(due__lt=today)
+    elif overdue is False:
+        queryset = queryset.filter(due__gte=today)
+    if due_from is not None:
+        queryset = queryset.filter(due__gte=due_from)
+    if due_to is not None:
+        queryset = queryset.filter(due__lte=due_to)
+    return queryset.select_related("type", "partner", "company").order_by("due", "id")
+
+
+def partner_balances(
+    *, company=None, partner=None, currency=None, order=("partner", "company", "currency"), today=None
+):
+    """One row per partner, company and currency with an open balance.
+
+    Each row: partner_id, partner_name, company_id, company_name, currency, receivable (invoices'
+    balances), payable (bills' balances), net (receivable − payable), overdue_receivable and
+    overdue_payable (the part due before today). `order` names columns of BALANCE_ORDER_FIELDS, a
+    leading "-" for descending. Returns a queryset: one aggregated query, sliceable for paging.
+    """
+    today = today or timezone.localdate()
+    invoice, bill = Q(kind=Kind.INVOICE), Q(kind=Kind.BILL)
+    overdue = Q(due__lt=today)
+    ordering = []
+    for name in order:
+        descending = name.startswith("-")
+        field_name = BALANCE_ORDER_FIELDS.get(name.lstrip("-"))
+        if field_name:
+            ordering.append(f"-{field_name}" if descending else field_name)
+    ordering += ["partner__name", "partner_id", "company__name", "currency"]
+    return (
+        open_documents(company=company, partner=partner, currency=currency, today=today)
+        .select_related(None)
+        .order_by()
+        .values("partner_id", "company_id", "currency")
+        .annotate(
+            partner_name=F("partner__name"),
+            company_name=F("company__name"),
+            receivable=_money_sum(invoice),
+            payable=_money_sum(bill),
+            overdue_receivable=_money_sum(invoice & overdue),
+            overdue_payable=_money_sum(bill & overdue),
+        )
+        .annotate(net=ExpressionWrapper(F("receivable") - F("payable"), output_field=_AMOUNT))
+        .order_by(*ordering)
+    )
+
+
+def partner_balance_totals(*, company=None, partner=None, currency=None, today=None):
+    """The same figures summed per currency (one query): the footer of the partner balances."""
+    today = today or timezone.localdate()
+    invoice, bill = Q(kind=Kind.INVOICE), Q(kind=Kind.BILL)
+    overdue = Q(due__lt=today)
+    return list(
+        open_documents(company=company, partner=partner, currency=currency, today=today)
+        .select_related(None)
+        .order_by()
+        .values("currency")
+        .annotate(
+            receivable=_money_sum(invoice),
+            payable=_money_sum(bill),
+            overdue_receivable=_money_sum(invoice & overdue),
+            overdue_payable=_money_sum(bill & overdue),
+        )
+        .annotate(net=ExpressionWrapper(F("receivable") - F("payable"), output_field=_AMOUNT))
+        .order_by("currency")
+    )
+
+
+@dataclass(frozen=True)
+class CalendarBucket:
+    """One row of the calendar in one currency. `start`/`end` bound the due dates it holds (inclusive);
+    the Overdue bucket has no start, the Later bucket no end."""
+
+    label: str
+    start: date | None
+    end: date | None
+    incoming: Decimal
+    outgoing: Decimal
+    cumulative: Decimal
+    is_overdue: bool = False
+
+    @property
+    def net(self):
+        return self.incoming - self.outgoing
+
+
+@dataclass(frozen=True)
+class CurrencyCalendar:
+    currency: str
+    buckets: list
+
+    @property
+    def incoming(self):
+        return sum((b.incoming for b in self.buckets), ZERO)
+
+    @property
+    def outgoing(self):
+        return sum((b.outgoing for b in self.buckets), ZERO)
+
+    @property
+    def net(self):
+        return self.incoming - self.outgoing
+
+
+def _bucket_start(day, bucket):
+    return day - timedelta(days=day.weekday()) if bucket == "week" else day
+
+
+def _as_date(value):
+    # TruncWeek/TruncDay give a date on a DateField; some backends hand back a datetime.
+    return value.date() if isinstance(value, datetime) else value
+
+
+def payment_calendar(
+    *, company=None, partner=None, currency=None, date_from=None, date_to=None, bucket="week", today=None
+):
+    """Open balances of posted documents by due date, one `CurrencyCalendar` per currency.
+
+    Buckets: "Overdue" (due before today, always shown), then one per day or week (weeks start on
+    Monday) from max(today, date_from) to date_to (default: 12 weeks ahead), then "Later" for what
+    falls due after date_to. Incoming = invoices' balances, outgoing = bills' balances; cumulative net
+    runs from the Overdue bucket on. Two aggregated queries whatever the number of documents.
+    """
+    if bucket not in ("week", "day"):
+        raise ValueError(f"bucket must be 'week' or 'day', not {bucket!r}")
+    today = today or timezone.localdate()
+    start = max(today, date_from) if date_from else today
+    end = date_to or today + timedelta(weeks=12)
+    if end < start:
+        end = start
+    invoice, bill = Q(kind=Kind.INVOICE), Q(kind=Kind.BILL)
+    documents = (
+        open_documents(company=company, partner=partner, currency=currency, today=today).select_related(None).order_by()
+    )
+    sums = {"incoming": _money_sum(invoice), "outgoing": _money_sum(bill)}
+    # The overdue and later ends in one query; the dated buckets truncated in SQL in the other.
+    edges = (
+        documents.filter(Q(due__lt=today) | Q(due__gt=end))
+        .annotate(edge=Case(When(due__lt=today, then=Value("overdue")), default=Value("later")))
+        .values("currency", "edge")
+        .annotate(**sums)
+    )
+    trunc = TruncWeek("due") if bucket == "week" else TruncDay("due")
+    dated = (
+        documents.filter(due__gte=start, due__lte=end)
+        .annotate(bucket_start=trunc)
+        .values("currency", "bucket_start")
+        .annotate(**sums)
+    )
+    figures = {}
+    for row in edges:
+        figures[(row["currency"], row["edge"])] = (row["incoming"], row["outgoing"])
+    for row in dated:
+        figures[(row["currency"], _as_date(row["bucket_start"]))] = (row["incoming"], row["outgoing"])
+
+    # Every bucket of the period, empty ones included, so the table and chart keep a regular axis.
+    step = timedelta(weeks=1) if bucket == "week" else timedelta(days=1)
+    layout = [("Overdue", "overdue", None, today - timedelta(days=1))]
+    cursor = _bucket_start(start, bucket)
+    while cursor <= end:
+        label = f"Week of {cursor:%d %b %Y}" if bucket == "week" else f"{cursor:%a %d %b %Y}"
+        layout.append((label, cursor, max(cursor, start), min(cursor + step - timedelta(days=1), end)))
+        cursor += step
+    layout.append((f"Later (after {end:%d %b %Y})", "later", end + timedelta(days=1), None))
+    calendars = []
+    for code in sorted({key[0] for key in figures}):
+        buckets, cumulative = [], ZERO
+        for label, key, first, last in layout:
+            incoming, outgoing = figures.get((code, key), (ZERO, ZERO))
+            cumulative += incoming - outgoing
+            buckets.append(CalendarBucket(label, first, last, incoming, outgoing, cumulative, key == "overdue"))
+        calendars.append(CurrencyCalendar(code, buckets))
+    return calendars
