@@ -1,5 +1,450 @@
-from django.contrib import admin
+"""The back office: lists of bills and invoices, the document card and the settings screens.
 
-from invoicing import models
+Views stay thin: every change goes through `invoicing.services`; every list figure comes from
+the selectors' annotations. Other apps add buttons, tabs and columns through `invoicing.registry`.
+"""
 
-admin.site.register([models.Company, models.Partner, models.Tax, models.Item, models.PaymentMethod])
+import csv
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from invoicing import card, registry, selectors, services
+from invoicing.forms import DocumentForm, DocumentLineForm, DocumentLineFormSet, PaymentForm
+from invoicing.models import (
+    Bill,
+    BillType,
+    Company,
+    DocumentLine,
+    DocumentType,
+    Invoice,
+    InvoiceType,
+    Item,
+    Kind,
+    Partner,
+    Payment,
+    PaymentMethod,
+    Status,
+    Tax,
+)
+
+STATUS_COLOURS = {
+    Status.DRAFT: "#6c757d",
+    Status.TO_PAY: "#b35c00",
+    Status.PAID: "#1e7e34",
+    Status.CANCELED: "#a71d2a",
+}
+
+
+def status_badge(document):
+    label = document.get_status_display()
+    if document.status == Status.PAID and getattr(document, "payment_count", None) == 0:
+        label = "Settled by credit"
+    return format_html(
+        '<span class="status-badge status-{}" style="background:{}">{}</span>',
+        document.status,
+        STATUS_COLOURS[document.status],
+        label,
+    )
+
+
+# ----------------------------------------------------------------------------- list filters
+class ReturnDocumentsFilter(admin.SimpleListFilter):
+    title = "return documents"
+    parameter_name = "returns"
+
+    def lookups(self, request, model_admin):
+        return [("only", "Return documents only"), ("none", "Without return documents")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "only":
+            return queryset.filter(type__is_return=True)
+        if self.value() == "none":
+            return queryset.filter(type__is_return=False)
+        return queryset
+
+
+class TypeOfKindFilter(admin.RelatedFieldListFilter):
+    """The type filter offers the types of the list's kind only."""
+
+    def field_choices(self, field, request, model_admin):
+        return [(t.pk, str(t)) for t in DocumentType.objects.filter(kind=model_admin.kind)]
+
+
+class PartnerOfListFilter(admin.RelatedFieldListFilter):
+    """The partner filter offers the partners that appear in the list only."""
+
+    def field_choices(self, field, request, model_admin):
+        partners = Partner.objects.filter(documents__kind=model_admin.kind).distinct()
+        return [(p.pk, str(p)) for p in partners]
+
+
+# ----------------------------------------------------------------------------- lines inline
+class DocumentLineInline(admin.TabularInline):
+    model = DocumentLine
+    form = DocumentLineForm
+    formset = DocumentLineFormSet
+    fields = ["position", "item", "description", "quantity", "unit_price", "discount", "taxes", "line_total"]
+    readonly_fields = ["line_total"]
+    extra = 1
+    ordering = ["position", "id"]
+    verbose_name_plural = "Lines"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("taxes")
+
+    @admin.display(description="Total")
+    def line_total(self, line):
+        return line.amount_total if line.pk else "—"
+
+
+# ----------------------------------------------------------------------------- documents
+class DocumentAdmin(admin.ModelAdmin):
+    kind = None
+    form = DocumentForm
+    change_form_template = "invoicing/card.html"
+    change_list_template = "invoicing/change_list.html"
+    inlines = [DocumentLineInline]
+    list_per_page = 50
+    date_hierarchy = "date"
+    search_fields = ["number", "partner__name", "vendor_reference"]
+    list_select_related = ["type", "partner", "company"]
+    sortable_by = None
+    actions = None
+    list_filter = [
+        "status",
+        ("type", TypeOfKindFilter),
+        "company",
+        ("partner", PartnerOfListFilter),
+        ReturnDocumentsFilter,
+    ]
+
+    # ---- list
+    def get_queryset(self, request):
+        queryset = selectors.document_list(queryset=super().get_queryset(request))
+        for column in registry.list_columns():
+            queryset = column.annotate(queryset)
+        return queryset
+
+    def get_list_display(self, request):
+        base = ["number_link", "date", "partner", "type", "status_badge", "total", "balance", "due_date"]
+        return base + [self._column(c) for c in registry.list_columns()]
+
+    @staticmethod
+    def _column(column):
+        def cell(document):
+            return column.render(document)
+
+        cell.short_description = column.label
+        cell.admin_order_field = column.admin_order_field
+        cell.__name__ = f"column_{column.name}"
+        return cell
+
+    @admin.display(description="Number", ordering="number")
+    def number_link(self, document):
+        return document.display_number
+
+    @admin.display(description="Status", ordering="status")
+    def status_badge(self, document):
+        return status_badge(document)
+
+    @admin.display(description="Total", ordering="amount_total")
+    def total(self, document):
+        return format_html('<span class="amount">{} {}</span>', document.amount_total, document.currency)
+
+    @admin.display(description="Balance due", ordering="balance_due")
+    def balance(self, document):
+        return format_html('<span class="amount">{} {}</span>', document.balance_due, document.currency)
+
+    def get_list_display_links(self, request, list_display):
+        return ["number_link"]
+
+    # ---- form
+    def get_fieldsets(self, request, obj=None):
+        header = ["type", "partner", "company", "date", "due_date", "currency"]
+        if self.kind == Kind.BILL:
+            header.append("vendor_reference")
+        return [(None, {"fields": header}), ("Note", {"fields": ["note"], "classes": ["collapse"]})]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        form.kind = self.kind
+        if "partner" in form.base_fields:  # absent when the document is read-only
+            form.base_fields["partner"].label = "Vendor" if self.kind == Kind.BILL else "Customer"
+            form.base_fields["type"].queryset = DocumentType.objects.filter(kind=self.kind, is_active=True)
+        return form
+
+    def get_inlines(self, request, obj):
+        # Posted and canceled documents show their lines read-only in the card's own table.
+        return self.inlines if obj is None or obj.is_editable else []
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and not obj.is_editable:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and (not obj.is_editable or obj.number):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        services.document_save_draft(document=obj, user=request.user)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.document_recompute(document=form.instance)
+
+    def delete_model(self, request, obj):
+        services.document_delete(document=obj, user=request.user)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except ValidationError as error:
+            # A draft posted by someone else while this form was open: say so, keep nothing half-saved.
+            messages.error(request, " ".join(error.messages))
+            if object_id:
+                return HttpResponseRedirect(request.path)
+            return HttpResponseRedirect(reverse(f"admin:invoicing_{self.model._meta.model_name}_changelist"))
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return HttpResponseRedirect(
+                reverse(f"admin:invoicing_{self.model._meta.model_name}_change", args=[object_id])
+            )
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context.update(card.card_context(document=obj, request=request, kind=self.kind))
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    # ---- extra views: transitions, payments, print, CSV
+    def get_urls(self):
+        prefix = f"{self.model._meta.app_label}_{self.model._meta.model_name}"
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/transition/<str:name>/", view(self.transition_view), name=f"{prefix}_transition"),
+            path("<int:pk>/payment/", view(self.payment_view), name=f"{prefix}_payment"),
+            path("<int:pk>/print/", view(self.print_view), name=f"{prefix}_print"),
+            path("export/", view(self.export_view), name=f"{prefix}_export"),
+        ] + super().get_urls()
+
+    def _document(self, request, pk):
+        document = get_object_or_404(self.get_queryset(request), pk=pk)
+        if not self.has_view_permission(request, document):
+            raise PermissionDenied
+        return document
+
+    def transition_view(self, request, pk, name):
+        document = self._document(request, pk)
+        transition = card.TRANSITIONS.get(name)
+        if transition is None:
+            raise PermissionDenied
+        if not request.user.has_perm(transition.permission):
+            raise PermissionDenied
+        if request.method == "POST":
+            # The copy the user saw: its status must still be the one in the database.
+            seen_status = request.POST.get("status")
+            if seen_status and seen_status != document.status:
+                messages.error(request, services.STALE_MESSAGE)
+                return HttpResponseRedirect(document.get_absolute_url())
+            try:
+                transition.service(document=document, user=request.user)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(request, f"{document}: {transition.done}.")
+            return HttpResponseRedirect(document.get_absolute_url())
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "document": document,
+            "transition": transition,
+            "refusal": transition.refusal(document),
+            "title": f"{transition.label}: {document}",
+        }
+        return TemplateResponse(request, "invoicing/confirm_transition.html", context)
+
+    def payment_view(self, request, pk):
+        document = self._document(request, pk)
+        if not request.user.has_perm("invoicing.add_payment"):
+            raise PermissionDenied
+        form = PaymentForm(request.POST or None, document=document)
+        if request.method == "POST" and form.is_valid():
+            try:
+                payment = services.payment_register(document=document, user=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, f"{payment.label} of {payment.amount} {payment.currency} registered.")
+                return HttpResponseRedirect(document.get_absolute_url() + "#tab-payments")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "document": document,
+            "form": form,
+            "title": f"Register payment or refund: {document}",
+            "balance_due": document.balance_due,
+            "open_credit": max(-document.balance_due, 0),
+        }
+        return TemplateResponse(request, "invoicing/payment_form.html", context)
+
+    def print_view(self, request, pk):
+        document = self._document(request, pk)
+        return TemplateResponse(request, "invoicing/print.html", card.print_context(document=document))
+
+    def export_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        changelist = self.get_changelist_instance(request)
+        queryset = changelist.get_queryset(request)
+        response = HttpResponse(content_type="text/csv")
+        plural = self.model._meta.verbose_name_plural
+        response["Content-Disposition"] = f'attachment; filename="{plural}-{timezone.localdate()}.csv"'
+        writer = csv.writer(response)
+        writer.writerow(["Number", "Date", "Partner", "Type", "Status", "Total", "Balance due", "Currency", "Due"])
+        for d in queryset.iterator(chunk_size=2000):
+            writer.writerow(
+                [d.display_number, d.date, d.partner, d.type, d.get_status_display(), d.amount_total,
+                 d.balance_due, d.currency, d.due_date or ""]
+            )  # fmt: skip
+        return response
+
+
+@admin.register(Bill)
+class BillAdmin(DocumentAdmin):
+    kind = Kind.BILL
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(DocumentAdmin):
+    kind = Kind.INVOICE
+
+
+# ----------------------------------------------------------------------------- payments (read-only list)
+@admin.register(Payment)
+class PaymentAdmin(admin.ModelAdmin):
+    list_display = ["date", "document_link", "partner", "label", "method", "amount", "currency", "reference"]
+    list_filter = ["kind", "method", "document__company"]
+    search_fields = ["reference", "document__number", "document__partner__name"]
+    date_hierarchy = "date"
+    list_select_related = ["document__type", "document__partner", "method"]
+    list_per_page = 50
+
+    @admin.display(description="Document", ordering="document__number")
+    def document_link(self, payment):
+        return format_html('<a href="{}">{}</a>', payment.document.get_absolute_url(), payment.document)
+
+    @admin.display(description="Partner", ordering="document__partner__name")
+    def partner(self, payment):
+        return payment.document.partner
+
+    @admin.display(description="Type")
+    def label(self, payment):
+        return payment.label
+
+    # Payments are registered from the document card only, through the service with its caps.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# ----------------------------------------------------------------------------- settings
+class DocumentTypeForm(forms.ModelForm):
+    class Meta:
+        model = DocumentType
+        fields = [
+            "name", "series", "is_return", "return_type", "check_returned_quantity", "prices_include_tax",
+            "is_active",
+        ]  # fmt: skip
+
+
+class DocumentTypeAdmin(admin.ModelAdmin):
+    kind = None
+    form = DocumentTypeForm
+    list_display = ["name", "series", "is_return", "return_type", "check_returned_quantity", "prices_include_tax",
+                    "is_active"]  # fmt: skip
+    list_filter = ["is_return", "is_active"]
+    search_fields = ["name", "series"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "return_type":
+            # Only return types of the opposite kind can be chosen.
+            opposite = Kind.INVOICE if self.kind == Kind.BILL else Kind.BILL
+            kwargs["queryset"] = DocumentType.objects.filter(kind=opposite, is_return=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        kind = self.kind
+
+        class KindForm(form):
+            def _post_clean(self):
+                self.instance.kind = kind
+                super()._post_clean()
+
+        return KindForm
+
+
+@admin.register(BillType)
+class BillTypeAdmin(DocumentTypeAdmin):
+    kind = Kind.BILL
+
+
+@admin.register(InvoiceType)
+class InvoiceTypeAdmin(DocumentTypeAdmin):
+    kind = Kind.INVOICE
+
+
+@admin.register(Tax)
+class TaxAdmin(admin.ModelAdmin):
+    list_display = ["name", "rate", "group"]
+    search_fields = ["name", "group"]
+
+
+@admin.register(PaymentMethod)
+class PaymentMethodAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_active"]
+    list_filter = ["is_active"]
+
+    def has_delete_permission(self, request, obj=None):
+        # A method in use is deactivated, not deleted (payments keep it).
+        if obj is not None and obj.payments.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(Item)
+class ItemAdmin(admin.ModelAdmin):
+    list_display = ["sku", "name", "unit", "default_price", "is_sellable", "is_purchasable"]
+    list_filter = ["is_sellable", "is_purchasable"]
+    search_fields = ["sku", "name"]
+    filter_horizontal = ["default_taxes"]
+
+
+@admin.register(Partner)
+class PartnerAdmin(admin.ModelAdmin):
+    list_display = ["name", "is_customer", "is_vendor", "payment_terms_days", "tax_id", "email"]
+    list_filter = ["is_customer", "is_vendor"]
+    search_fields = ["name", "tax_id", "email"]
+
+
+@admin.register(Company)
+class CompanyAdmin(admin.ModelAdmin):
+    list_display = ["name", "currency"]
+    search_fields = ["name"]

@@ -1,12 +1,20 @@
 import os
 
 import pytest
+from django.apps import apps
+from django.contrib.auth.models import Group
 from django.db import connection
 
 
 @pytest.fixture(autouse=True)
 def _enable_db(db):
-    """Every test may use the database (roles come from a data migration)."""
+    """Every test may use the database (a test that asks for transactional_db or live_server gets a
+    transactional one). The roles come from a data migration; a transactional test's flush removes
+    them, so they are put back when missing."""
+    if not Group.objects.filter(name="Accountant").exists():
+        from importlib import import_module
+
+        import_module("invoicing.migrations.0002_roles").create_roles(apps, None)
 
 
 @pytest.fixture

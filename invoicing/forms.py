@@ -1,0 +1,87 @@
+"""Forms of the back office. Validation messages come from the models and services."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.utils import timezone
+
+from invoicing.models import Document, DocumentLine, Item, PaymentKind, PaymentMethod, Tax
+from invoicing.services import check_line_taxes
+
+
+class DocumentForm(forms.ModelForm):
+    kind = None  # set by the admin of each list
+
+    class Meta:
+        model = Document
+        fields = ["type", "partner", "company", "date", "due_date", "currency", "vendor_reference", "note"]
+
+    def _post_clean(self):
+        # The kind is not a form field: the list the user is in decides it, before model validation.
+        if not self.instance.kind:
+            self.instance.kind = self.kind
+        super()._post_clean()
+
+
+class DocumentLineForm(forms.ModelForm):
+    class Meta:
+        model = DocumentLine
+        fields = ["position", "item", "description", "quantity", "unit_price", "discount", "taxes"]
+        widgets = {
+            "taxes": forms.CheckboxSelectMultiple,
+            "description": forms.TextInput(attrs={"size": 30}),
+            "position": forms.NumberInput(attrs={"style": "width: 4em"}),
+            "quantity": forms.NumberInput(attrs={"style": "width: 7em", "step": "0.001"}),
+            "unit_price": forms.NumberInput(attrs={"style": "width: 8em", "step": "0.01"}),
+            "discount": forms.NumberInput(attrs={"style": "width: 5em", "step": "0.01"}),
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        taxes = cleaned.get("taxes")
+        if taxes:
+            try:
+                check_line_taxes(list(taxes))
+            except ValidationError as error:
+                self.add_error("taxes", error)
+        return cleaned
+
+
+class DocumentLineFormSet(BaseInlineFormSet):
+    """Builds the item and tax choices once per request, not once per line (500 lines, 2 queries)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        items = [("", "---------"), *((item.pk, str(item)) for item in Item.objects.all())]
+        self._choices = items, [(tax.pk, str(tax)) for tax in Tax.objects.all()]
+        for form in self.forms:
+            self._share_choices(form)
+
+    def _share_choices(self, form):
+        form.fields["item"].choices, form.fields["taxes"].choices = self._choices
+        return form
+
+    @property
+    def empty_form(self):
+        return self._share_choices(super().empty_form)
+
+
+class PaymentForm(forms.Form):
+    kind = forms.ChoiceField(label="Type", choices=PaymentKind.choices)
+    method = forms.ModelChoiceField(queryset=PaymentMethod.objects.filter(is_active=True))
+    amount = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0)
+    date = forms.DateField(initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}))
+    reference = forms.CharField(max_length=100, required=False)
+
+    def __init__(self, *args, document, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.document = document
+        # Suggest what settles the document: a payment of the balance due, or a refund of open credit.
+        if document.balance_due < 0:
+            self.fields["kind"].initial = PaymentKind.REFUND
+            self.fields["amount"].initial = -document.balance_due
+        else:
+            self.fields["amount"].initial = document.balance_due
+        if document.is_return:
+            label = "Refund to customer" if document.kind == "bill" else "Refund from supplier"
+            self.fields["kind"].choices = [(PaymentKind.PAYMENT, label), (PaymentKind.REFUND, "Refund")]
