@@ -1,0 +1,178 @@
+"""Reads of correction chains (SPEC 5): previous documents, amount corrections, effective amounts.
+
+A chain is read in a constant number of queries whatever its length: the original and all its
+corrections in one query, their lines and the lines' taxes in two more; everything else (which
+correction is whose previous document, every amount correction) is computed in Python.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, Q
+
+from invoicing.amounts import ZERO, Amounts
+from invoicing.models import POSTED_STATUSES, Document, DocumentLine, Status
+from invoicing.services import document_tax_breakdown
+
+
+def document_amounts(document):
+    """A document's stored untaxed amount with its per-tax amounts (its lines and taxes prefetched)."""
+    breakdown = document_tax_breakdown(document=document, lines=document.lines.all())
+    return Amounts(document.amount_untaxed, {tax.pk: amount for tax, amount in breakdown})
+
+
+def taxes_of(documents):
+    """{tax id: Tax} over the prefetched lines of `documents`, to name per-tax amounts."""
+    return {tax.pk: tax for document in documents for line in document.lines.all() for tax in line.taxes.all()}
+
+
+def is_counted(correction):
+    """Only posted, non-canceled corrections count in the original's figures."""
+    return correction.status in POSTED_STATUSES
+
+
+@dataclass
+class ChainRow:
+    """One correction of a chain as the Corrections tab and the footer show it."""
+
+    document: Document
+    amounts: Amounts
+    # Replacement: this − previous; reversal: its own amounts. A draft's is prospective (against the
+    # current state); a canceled correction's is zero, since canceling takes it out of every figure.
+    amount_correction: Amounts
+    previous: Document | None  # the document a replacement is compared with (None on reversals)
+
+    @property
+    def index(self):
+        return self.document.correction_index
+
+    @property
+    def is_reversal(self):
+        return self.document.is_reversal
+
+    @property
+    def is_counted(self):
+        return is_counted(self.document)
+
+    @property
+    def is_draft(self):
+        return self.document.status == Status.DRAFT
+
+
+@dataclass
+class Chain:
+    original: Document
+    original_amounts: Amounts
+    rows: list = field(default_factory=list)
+    # The current replacement state: the latest counted non-reversal correction, or the original.
+    replacement: Document | None = None
+    replacement_amounts: Amounts = field(default_factory=Amounts)
+    reversal_amounts: Amounts = field(default_factory=Amounts)  # Σ counted reversal corrections
+    taxes: dict = field(default_factory=dict)
+
+    @property
+    def effective(self):
+        return self.replacement_amounts + self.reversal_amounts
+
+    @property
+    def latest_replacement_row(self):
+        """The latest counted non-reversal correction's row (None when the original still stands)."""
+        return next((row for row in self.rows if row.document is self.replacement), None)
+
+    @property
+    def counted_reversals(self):
+        return [row for row in self.rows if row.is_reversal and row.is_counted]
+
+    def row_for(self, correction):
+        return next((row for row in self.rows if row.document.pk == correction.pk), None)
+
+
+def _chain_order(document):
+    # Posted (and later canceled) corrections in index order, then the never-posted ones as created.
+    return (document.correction_index is None, document.correction_index or 0, document.pk)
+
+
+def chain_of(*, original):
+    """The whole chain of `original` in three queries (documents, lines, line taxes)."""
+    lines = DocumentLine.objects.prefetch_related("taxes")
+    documents = list(
+        Document.objects.filter(Q(pk=original.pk) | Q(original_id=original.pk))
+        .select_related("type")
+        .prefetch_related(Prefetch("lines", queryset=lines))
+    )
+    original = next(d for d in documents if d.pk == original.pk)
+    corrections = sorted((d for d in documents if d.pk != original.pk), key=_chain_order)
+    for correction in corrections:
+        correction.original = original  # so labels and links need no query
+
+    original_amounts = document_amounts(original)
+    chain = Chain(
+        original=original,
+        original_amounts=original_amounts,
+        replacement=original,
+        replacement_amounts=original_amounts,
+        taxes=taxes_of(documents),
+    )
+    pending = []
+    for correction in corrections:
+        amounts = document_amounts(correction)
+        if correction.status == Status.DRAFT:
+            pending.append((correction, amounts))  # compared with the state once every posted one is in
+            continue
+        if not is_counted(correction):
+            chain.rows.append(ChainRow(correction, amounts, Amounts(), None))
+        elif correction.is_reversal:
+            chain.rows.append(ChainRow(correction, amounts, amounts, None))
+            chain.reversal_amounts = chain.reversal_amounts + amounts
+        else:
+            chain.rows.append(ChainRow(correction, amounts, amounts - chain.replacement_amounts, chain.replacement))
+            chain.replacement, chain.replacement_amounts = correction, amounts
+    for correction, amounts in pending:
+        if correction.is_reversal:
+            chain.rows.append(ChainRow(correction, amounts, amounts, None))
+        else:
+            chain.rows.append(ChainRow(correction, amounts, amounts - chain.replacement_amounts, chain.replacement))
+    chain.rows.sort(key=lambda row: _chain_order(row.document))
+    return chain
+
+
+def original_of(document):
+    return document.original if document.original_id else document
+
+
+def correction_chain(*, original):
+    """Rows of every correction of `original` (index order, drafts last), in constant queries."""
+    return chain_of(original=original).rows
+
+
+def correction_amount(*, correction):
+    """The amount correction of `correction` (Amounts, per tax included)."""
+    if not correction.original_id:
+        raise ValueError(f"{correction} is not a correction.")
+    return chain_of(original=correction.original).row_for(correction).amount_correction
+
+
+def previous_document(*, correction):
+    """The document a replacement correction is compared with; None on reversals and canceled ones."""
+    return chain_of(original=correction.original).row_for(correction).previous
+
+
+def effective_amounts(*, original):
+    """The latest counted replacement state (or the original) plus every counted reversal."""
+    return chain_of(original=original).effective
+
+
+def effective_total(*, original):
+    """Only the total, from stored document totals in one query: what the original's debt is."""
+    total = original.amount_total
+    reversals = []
+    counted = (
+        Document.objects.filter(original_id=original.pk, status__in=POSTED_STATUSES)
+        .order_by("correction_index")
+        .values_list("is_reversal", "amount_total")
+    )
+    for is_reversal, amount_total in counted:
+        if is_reversal:
+            reversals.append(amount_total)
+        else:
+            total = amount_total
+    return total + sum(reversals, ZERO)
