@@ -4,3 +4,13 @@ from django.apps import AppConfig
 class ReturnsConfig(AppConfig):
     name = "returns"
     verbose_name = "Returns"
+
+    def ready(self):
+        from invoicing import registry
+        from returns import balances, rules, services
+
+        registry.clean_error(rules.clean_error)
+        registry.post_refusal(rules.post_refusal)
+        registry.dependents_refusal(rules.dependents_refusal)
+        registry.after_transition(services.after_transition)
+        registry.expected_balance(balances.expected_balances)

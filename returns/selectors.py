@@ -1,0 +1,129 @@
+"""Reads of the returns app: returned quantities, the returns of a document, the source of a return.
+
+A return is a document whose type has the Return flag and whose lines reference the sold lines
+they give back (`DocumentLine.source_line`). Corrections of a return (`original` set) are left to
+the corrections app: only the returns themselves count here.
+"""
+
+from decimal import Decimal
+
+from django.db.models import Count, Q, Sum
+
+from invoicing.models import POSTED_STATUSES, Document, DocumentLine, Status
+
+ZERO = Decimal("0")
+
+
+def is_return_document(document):
+    """A credit note or refund made by this app (not a correction of one)."""
+    return bool(document.type_id and document.type.is_return and not document.original_id)
+
+
+def _counted_return_lines():
+    # Returned quantity = lines of posted (To pay or Paid) returns; drafts and canceled ones do not count.
+    return DocumentLine.objects.filter(
+        source_line__isnull=False,
+        document__status__in=POSTED_STATUSES,
+        document__type__is_return=True,
+        document__original__isnull=True,
+    )
+
+
+def returned_quantity(*, line):
+    """Decimal: how much of a sold line has been given back by posted, non-canceled returns."""
+    total = _counted_return_lines().filter(source_line=line).aggregate(total=Sum("quantity"))["total"]
+    return total or ZERO
+
+
+def returned_quantities(*, line_ids, exclude_document=None):
+    """{source line id: returned quantity} for many lines in one query (lines never returned are absent)."""
+    rows = _counted_return_lines().filter(source_line_id__in=list(line_ids))
+    if exclude_document is not None and exclude_document.pk:
+        rows = rows.exclude(document_id=exclude_document.pk)
+    rows = rows.order_by().values("source_line_id").annotate(total=Sum("quantity"))
+    return {row["source_line_id"]: row["total"] for row in rows}
+
+
+def line_return_rows(*, lines):
+    """{line id: (sold, returned, remaining)} for the Lines tab of a source document, in one query."""
+    returned = returned_quantities(line_ids=[line.pk for line in lines])
+    rows = {}
+    for line in lines:
+        done = returned.get(line.pk, ZERO)
+        rows[line.pk] = (line.quantity, done, max(line.quantity - done, ZERO))
+    return rows
+
+
+def _returns_of(document):
+    # A return made from a correction credits the correction's original, so the original lists it too.
+    return Q(lines__source_line__document=document) | Q(lines__source_line__document__original=document)
+
+
+def document_returns(*, document):
+    """The return documents (every status) made from a document or from its corrections, oldest first."""
+    ids = (
+        Document.objects.filter(_returns_of(document), type__is_return=True, original__isnull=True)
+        .order_by()
+        .values("pk")
+    )
+    return list(Document.objects.filter(pk__in=ids).select_related("type").order_by("date", "pk"))
+
+
+def open_returns(*, document):
+    """Non-canceled returns made from this very document (they must be canceled before it can be)."""
+    ids = (
+        DocumentLine.objects.filter(source_line__document=document, document__type__is_return=True)
+        .exclude(document__status=Status.CANCELED)
+        .order_by()
+        .values("document_id")
+    )
+    return list(Document.objects.filter(pk__in=ids).select_related("type").order_by("pk"))
+
+
+def return_source(*, document):
+    """The document a return gives goods back from (None when no line names a source)."""
+    source_id = (
+        DocumentLine.objects.filter(document=document, source_line__isnull=False)
+        .order_by("position", "pk")
+        .values_list("source_line__document_id", flat=True)
+        .first()
+    )
+    if source_id is None:
+        return None
+    return Document.objects.select_related("type", "original").get(pk=source_id)
+
+
+def return_lines_with_sources(*, document):
+    """A return's lines with their source line and its document joined (one query)."""
+    return list(
+        DocumentLine.objects.filter(document=document)
+        .select_related("item", "source_line__item", "source_line__document__type")
+        .order_by("position", "pk")
+    )
+
+
+def credit_received(*, document_ids):
+    """{target id: Σ credit applied by its non-canceled returns}: what a source's `credit_applied` must be."""
+    rows = (
+        Document.objects.filter(type__is_return=True, original__isnull=True, status__in=POSTED_STATUSES)
+        .filter(
+            Q(lines__source_line__document__original_id__in=document_ids)
+            | Q(lines__source_line__document__original__isnull=True, lines__source_line__document_id__in=document_ids)
+        )
+        .values("pk", "credit_applied", "lines__source_line__document_id", "lines__source_line__document__original_id")
+        .distinct()
+    )
+    totals, seen = {}, set()
+    for row in rows:
+        if row["pk"] in seen:
+            continue
+        seen.add(row["pk"])
+        target = row["lines__source_line__document__original_id"] or row["lines__source_line__document_id"]
+        totals[target] = totals.get(target, ZERO) + row["credit_applied"]
+    return totals
+
+
+def return_count(*, document):
+    return Document.objects.filter(_returns_of(document), type__is_return=True).aggregate(n=Count("pk", distinct=True))[
+        "n"
+    ]

@@ -1,0 +1,74 @@
+"""Check returned quantity under concurrent posts (SPEC 7): row locks on the sold lines, PostgreSQL only."""
+
+import threading
+import time
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from invoicing import services
+from invoicing.models import Document, Status
+from returns import rules
+from returns.services import return_create
+from tests import factories
+from tests.returns.helpers import invoice_of_60, set_quantity
+
+
+def lock_document_row_only(document):
+    locked = Document.objects.select_for_update(of=("self",)).select_related("type", "partner").get(pk=document.pk)
+    if locked.status != document.status:
+        raise ValidationError(services.STALE_MESSAGE)
+    return locked
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_returns_posted_at_once_never_exceed_the_sold_quantity(require_postgres, monkeypatch):
+    invoice = invoice_of_60(check_returned_quantity=True)  # 5 sold
+    user = factories.accountant()
+    first = set_quantity(return_create(document=invoice, user=user), 3)
+    second = set_quantity(return_create(document=invoice, user=user), 3)
+
+    # Widen the window between summing the returned quantity and committing: without the row locks
+    # both posts would sum 0 here and both succeed.
+    summed = rules.selectors.returned_quantities
+
+    def slow_sum(**kwargs):
+        result = summed(**kwargs)
+        time.sleep(0.3)
+        return result
+
+    monkeypatch.setattr(rules.selectors, "returned_quantities", slow_sum)
+    # The core's document lock also locks the joined type and partner rows, which happens to queue
+    # two returns of one customer; lock the document row alone so that only the returns app's lock on
+    # the sold lines stands between the two posts.
+    monkeypatch.setattr(services, "_lock", lock_document_row_only)
+
+    start = threading.Barrier(2)
+    outcomes = {}
+
+    def post(document):
+        try:
+            start.wait()
+            services.document_post(document=Document.objects.get(pk=document.pk), user=user)
+            outcomes[document.pk] = "posted"
+        except ValidationError as error:
+            outcomes[document.pk] = error.messages[0]
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post, args=(document,)) for document in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert list(outcomes.values()).count("posted") == 1, outcomes
+    refused = [message for message in outcomes.values() if message != "posted"]
+    assert len(refused) == 1, outcomes
+    assert "only 2 remaining" in refused[0]
+    statuses = sorted(Document.objects.filter(pk__in=[first.pk, second.pk]).values_list("status", flat=True))
+    assert statuses == sorted([Status.DRAFT, Status.PAID])
+    invoice.refresh_from_db()
+    assert invoice.credit_applied == invoice.amount_total * 3 / 5
