@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.urls import path, reverse
 
 # The back office's navigation: model name -> section, in the order shown.
 SECTIONS = {
@@ -14,8 +15,25 @@ class BackOfficeSite(admin.AdminSite):
     site_title = "Ledgerline"
     index_title = "Bills, invoices and payments"
     enable_nav_sidebar = True
-    # Reports register themselves here: (section label, url name, title).
-    report_links = []
+    # The Reports section of the navigation: (url name, title), in the order shown.
+    report_links = [
+        ("report_partner_balances", "Partner balances"),
+        ("report_payment_calendar", "Debt and payment calendar"),
+    ]
+
+    def get_urls(self):
+        # Imported here: the views use the models, which are not ready when the site is created.
+        from invoicing import reports
+
+        def view(function):
+            return self.admin_view(function)
+
+        return [
+            path("reports/partner-balances/", view(reports.partner_balances_view), name="report_partner_balances"),
+            path("reports/payment-calendar/", view(reports.payment_calendar_view), name="report_payment_calendar"),
+            path("reports/open-documents/", view(reports.open_documents_view), name="report_open_documents"),
+            *super().get_urls(),
+        ]
 
     def get_app_list(self, request, app_label=None):
         """Group models by what accountants do (Operations, Settings, Users) instead of by app."""
@@ -60,6 +78,4 @@ class BackOfficeSite(admin.AdminSite):
         return sections
 
     def reverse_report(self, url_name):
-        from django.urls import reverse
-
-        return reverse(f"admin:{url_name}")
+        return reverse(f"admin:{url_name}", current_app=self.name)

@@ -2,6 +2,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils import timezone
 
 from invoicing import selectors
@@ -147,3 +150,85 @@ def test_payment_calendar_filters_by_company_and_partner(dataset):
     assert usd.incoming == D("7.00")
     (usd,) = selectors.payment_calendar(partner=dataset["globex"], company=dataset["acme"])
     assert (usd.incoming, usd.outgoing) == (D("0.00"), D("80.00"))
+
+
+# ----------------------------------------------------------------------------- pages
+PAGES = ["admin:report_partner_balances", "admin:report_payment_calendar", "admin:report_open_documents"]
+
+
+@pytest.mark.parametrize("role", ["accountant", "reviewer"])
+@pytest.mark.parametrize("page", PAGES)
+def test_report_pages_render_for_accountants_and_reviewers(client, dataset, role, page):
+    client.force_login(getattr(factories, role)())
+    response = client.get(reverse(page))
+    assert response.status_code == 200
+    assert b"Northwind" in response.content
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_report_pages_send_anonymous_users_to_login(client, page):
+    response = client.get(reverse(page))
+    assert response.status_code == 302 and reverse("admin:login") in response["Location"]
+
+
+def test_report_pages_refuse_staff_without_document_access(client):
+    client.force_login(factories.UserFactory(username="nobody"))
+    assert client.get(reverse("admin:report_partner_balances")).status_code == 403
+
+
+def test_reports_are_in_the_navigation(client):
+    client.force_login(factories.reviewer())
+    content = client.get(reverse("admin:index")).content.decode()
+    assert reverse("admin:report_partner_balances") in content
+    assert "Debt and payment calendar" in content
+
+
+def test_partner_balances_page_links_each_figure_to_its_documents(client, dataset):
+    client.force_login(factories.accountant())
+    response = client.get(reverse("admin:report_partner_balances"), {"currency": "USD", "o": "-net"})
+    rows = response.context["rows"]
+    assert [row["partner_name"] for row in rows] == ["Northwind", "Globex"]
+    overdue_receivable = rows[0]["cells"][3]
+    assert overdue_receivable["value"] == D("70.00")
+    drill = client.get(overdue_receivable["url"])
+    assert [row["document"].balance_due for row in drill.context["rows"]] == [D("70.00")]
+    assert [(t["currency"], t["total"]) for t in drill.context["totals"]] == [("USD", D("70.00"))]
+
+
+def test_calendar_page_draws_one_chart_per_currency(client, dataset):
+    client.force_login(factories.accountant())
+    response = client.get(reverse("admin:report_payment_calendar"), {"company": dataset["acme"].pk, "bucket": "day"})
+    content = response.content.decode()
+    assert content.count('class="cashflow-chart"') == 2 and 'aria-label="Weekly cash flow in EUR"' in content
+    usd = next(s for s in response.context["sections"] if s["calendar"].currency == "USD")
+    overdue = usd["rows"][0]
+    drill = client.get(overdue["links"]["outgoing"])
+    assert [row["document"].balance_due for row in drill.context["rows"]] == [D("25.00")]
+
+
+def test_calendar_page_shows_invalid_filters_instead_of_failing(client, dataset):
+    client.force_login(factories.accountant())
+    response = client.get(reverse("admin:report_payment_calendar"), {"date_from": "not a date", "company": "999"})
+    assert response.status_code == 200 and response.context["form"].errors
+
+
+def _documents(count, company):
+    partners = [factories.PartnerFactory() for _ in range(3)]
+    for n in range(count):
+        kind = Kind.INVOICE if n % 2 else Kind.BILL
+        document = doc(kind, "10.00", days=n % 20 - 5, partner=partners[n % 3], company=company)
+        if n % 4 == 0:
+            factories.pay(document, "4.00")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_report_pages_run_the_same_number_of_queries_at_two_sizes(client, page):
+    company = factories.CompanyFactory(name="Acme Ltd")
+    client.force_login(factories.reviewer())
+    counts = []
+    for added in (5, 55):  # 5 documents, then 60
+        _documents(added, company)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse(page), {"company": company.pk}).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 12, counts

@@ -1,0 +1,308 @@
+"""Report pages of the back office: partner balances, the debt and payment calendar, and the open
+documents behind their figures. Figures come from `invoicing.selectors` (aggregated in SQL); these
+views parse filters, page the rows and lay out the chart.
+
+Mounted by `BackOfficeSite.get_urls()` behind `admin_view` (staff only); anyone who may view documents
+(accountants, reviewers) may read them.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Sum
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+
+from invoicing import selectors
+from invoicing.models import Company, Kind, Partner
+
+ZERO = Decimal("0")
+ROWS_PER_PAGE = 50
+
+
+def _require_viewer(request):
+    if not request.user.has_perm("invoicing.view_document"):
+        raise PermissionDenied
+
+
+def _page_context(request, title, **context):
+    return {**admin.site.each_context(request), "title": title, **context}
+
+
+def _url(name, **params):
+    query = urlencode({key: value for key, value in params.items() if value not in (None, "")})
+    return reverse(f"admin:{name}") + (f"?{query}" if query else "")
+
+
+class _DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class ReportFilterForm(forms.Form):
+    company = forms.ModelChoiceField(Company.objects.all(), required=False, empty_label="All companies")
+    partner = forms.ModelChoiceField(Partner.objects.all(), required=False, empty_label="All partners")
+    currency = forms.ChoiceField(
+        choices=[("", "All currencies"), *((code, code) for code in settings.CURRENCIES)], required=False
+    )
+
+    def filters(self):
+        """The valid filters as selector arguments; an invalid filter is shown and left out."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {name: data.get(name) or None for name in self.fields if name not in self.errors}
+
+    def params(self):
+        """The filters as query parameters, for the links out of the page."""
+        values = self.filters()
+        return {
+            name: getattr(value, "pk", value.isoformat() if hasattr(value, "isoformat") else value)
+            for name, value in values.items()
+            if value is not None
+        }
+
+
+class CalendarFilterForm(ReportFilterForm):
+    date_from = forms.DateField(label="Due from", required=False, widget=_DateInput)
+    date_to = forms.DateField(label="Due until", required=False, widget=_DateInput)
+    bucket = forms.ChoiceField(choices=[("week", "Weeks"), ("day", "Days")], required=False)
+
+
+class OpenDocumentsFilterForm(ReportFilterForm):
+    kind = forms.ChoiceField(choices=[("", "Bills and invoices"), *Kind.choices], required=False)
+    overdue = forms.ChoiceField(
+        choices=[("", "Any due date"), ("1", "Overdue only"), ("0", "Not yet due")], required=False
+    )
+    due_from = forms.DateField(label="Due from", required=False, widget=_DateInput)
+    due_to = forms.DateField(label="Due until", required=False, widget=_DateInput)
+
+
+# ----------------------------------------------------------------------------- partner balances
+BALANCE_COLUMNS = [
+    # key, label, kind of the documents behind the figure, overdue only
+    ("receivable", "Receivable", Kind.INVOICE, None),
+    ("payable", "Payable", Kind.BILL, None),
+    ("net", "Net", None, None),
+    ("overdue_receivable", "Overdue receivable", Kind.INVOICE, "1"),
+    ("overdue_payable", "Overdue payable", Kind.BILL, "1"),
+]
+TEXT_COLUMNS = [("partner", "Partner"), ("company", "Company"), ("currency", "Currency")]
+
+
+def _sort_headers(request, order, params):
+    """Column headers that sort by themselves on click, flipping direction when already sorted."""
+    current = order[0] if order else "partner"
+    headers = []
+    for key, label in TEXT_COLUMNS + [(key, label) for key, label, _, _ in BALANCE_COLUMNS]:
+        sorted_here = current.lstrip("-") == key
+        descending = sorted_here and current.startswith("-")
+        next_order = key if (sorted_here and descending) else (f"-{key}" if sorted_here else key)
+        headers.append(
+            {
+                "label": label,
+                "url": _url("report_partner_balances", **params, o=next_order),
+                "sorted": sorted_here,
+                "descending": descending,
+                "numeric": key not in dict(TEXT_COLUMNS),
+            }
+        )
+    return headers
+
+
+def partner_balances_view(request):
+    _require_viewer(request)
+    form = ReportFilterForm(request.GET or None)
+    filters, params = form.filters(), form.params()
+    requested = request.GET.get("o", "partner")
+    order = [requested] if requested.lstrip("-") in selectors.BALANCE_ORDER_FIELDS else ["partner"]
+    page = Paginator(selectors.partner_balances(**filters, order=order), ROWS_PER_PAGE).get_page(request.GET.get("p"))
+    sorted_by = {**params, "o": order[0]}
+    rows = []
+    for row in page.object_list:
+        scope = {"partner": row["partner_id"], "company": row["company_id"], "currency": row["currency"]}
+        cells = [
+            {"value": row[key], "url": _url("report_open_documents", **scope, kind=kind, overdue=overdue)}
+            for key, _, kind, overdue in BALANCE_COLUMNS
+        ]
+        rows.append({**row, "cells": cells, "calendar_url": _url("report_payment_calendar", **scope)})
+    totals = [
+        {
+            "currency": total["currency"],
+            "cells": [
+                {
+                    "value": total[key],
+                    "url": _url(
+                        "report_open_documents", **{**params, "currency": total["currency"]}, kind=kind, overdue=over
+                    ),
+                }
+                for key, _, kind, over in BALANCE_COLUMNS
+            ],
+        }
+        for total in selectors.partner_balance_totals(**filters)
+    ]
+    context = _page_context(
+        request,
+        "Partner balances",
+        form=form,
+        headers=_sort_headers(request, order, params),
+        extra_params=[("o", order[0])],
+        rows=rows,
+        totals=totals,
+        page=page,
+        page_urls={
+            "previous": page.has_previous() and _url("report_partner_balances", **sorted_by, p=page.number - 1),
+            "next": page.has_next() and _url("report_partner_balances", **sorted_by, p=page.number + 1),
+        },
+    )
+    return TemplateResponse(request, "invoicing/reports/partner_balances.html", context)
+
+
+# ----------------------------------------------------------------------------- calendar
+CHART_HEIGHT = 240
+CHART_SLOT = 44
+CHART_LEFT = 84
+CHART_TOP = 16
+
+
+def _chart_value_label(amount):
+    return f"{amount:,.0f}"
+
+
+def cashflow_chart(calendar):
+    """Geometry of the weekly cash-flow chart of one currency, drawn by the template as inline SVG.
+
+    Incoming bars rise from the zero line, outgoing bars fall from it; the line is the cumulative net.
+    The open-ended Later bucket is left out: it has no week to stand on.
+    """
+    buckets = [b for b in calendar.buckets if b.end is not None]
+    scale_max = max(
+        [b.incoming for b in buckets] + [b.outgoing for b in buckets] + [abs(b.cumulative) for b in buckets]
+    )
+    scale_max = scale_max or Decimal("1")
+    half = CHART_HEIGHT / 2
+    zero_y = CHART_TOP + half
+
+    def y(amount):
+        return round(zero_y - float(amount / scale_max) * half, 1)
+
+    slots, points = [], []
+    for index, b in enumerate(buckets):
+        x = CHART_LEFT + index * CHART_SLOT
+        incoming_top, outgoing_bottom = y(b.incoming), y(-b.outgoing)
+        slots.append(
+            {
+                "x": x,
+                "incoming": {"x": x + 6, "y": incoming_top, "height": round(zero_y - incoming_top, 1)},
+                "outgoing": {"x": x + 22, "y": zero_y, "height": round(outgoing_bottom - zero_y, 1)},
+                "label": "Overdue" if b.is_overdue else f"{b.start:%d %b}",
+                "label_x": x + CHART_SLOT / 2,
+                "bucket": b,
+            }
+        )
+        points.append(f"{x + CHART_SLOT / 2},{y(b.cumulative)}")
+    width = CHART_LEFT + len(buckets) * CHART_SLOT + 16
+    return {
+        "currency": calendar.currency,
+        "width": width,
+        "height": CHART_TOP + CHART_HEIGHT + 40,
+        "zero_y": zero_y,
+        "top_y": CHART_TOP,
+        "bottom_y": CHART_TOP + CHART_HEIGHT,
+        "axis_x": CHART_LEFT - 4,
+        "label_y": CHART_TOP + CHART_HEIGHT + 16,
+        "right_x": width - 8,
+        "max_label": _chart_value_label(scale_max),
+        "min_label": _chart_value_label(-scale_max),
+        "slots": slots,
+        "points": " ".join(points),
+    }
+
+
+def _bucket_links(bucket, scope):
+    """Where each figure of a bucket leads: the open documents due in it."""
+    if bucket.is_overdue:
+        due = {"overdue": "1"}
+    else:
+        due = {
+            "due_from": bucket.start.isoformat() if bucket.start else None,
+            "due_to": bucket.end.isoformat() if bucket.end else None,
+        }
+    return {
+        "incoming": _url("report_open_documents", **scope, **due, kind=Kind.INVOICE),
+        "outgoing": _url("report_open_documents", **scope, **due, kind=Kind.BILL),
+        "net": _url("report_open_documents", **scope, **due),
+    }
+
+
+def payment_calendar_view(request):
+    _require_viewer(request)
+    form = CalendarFilterForm(request.GET or None)
+    filters = form.filters()
+    bucket = filters.pop("bucket", None) or "week"
+    params = {key: value for key, value in form.params().items() if key not in ("date_from", "date_to", "bucket")}
+    today = timezone.localdate()
+    filters["date_to"] = filters.get("date_to") or today + timedelta(weeks=12)
+    calendars = selectors.payment_calendar(**filters, bucket=bucket, today=today)
+    # The chart is always weekly; with daily rows it needs the weekly figures too.
+    weekly = calendars if bucket == "week" else selectors.payment_calendar(**filters, bucket="week", today=today)
+    sections = []
+    charts = {chart["currency"]: chart for chart in map(cashflow_chart, weekly)}
+    for calendar in calendars:
+        scope = {**params, "currency": calendar.currency}
+        rows = [{"bucket": b, "links": _bucket_links(b, scope)} for b in calendar.buckets]
+        sections.append({"calendar": calendar, "rows": rows, "chart": charts.get(calendar.currency)})
+    context = _page_context(
+        request,
+        "Debt and payment calendar",
+        form=form,
+        sections=sections,
+        bucket=bucket,
+        today=today,
+        date_to=filters["date_to"],
+        balances_url=_url("report_partner_balances", **params),
+    )
+    return TemplateResponse(request, "invoicing/reports/payment_calendar.html", context)
+
+
+# ----------------------------------------------------------------------------- drill-down
+def open_documents_view(request):
+    _require_viewer(request)
+    form = OpenDocumentsFilterForm(request.GET or None)
+    filters = form.filters()
+    overdue = filters.pop("overdue", None)
+    filters["overdue"] = {"1": True, "0": False}.get(overdue)
+    today = timezone.localdate()
+    documents = selectors.open_documents(**filters, today=today)
+    page = Paginator(documents, ROWS_PER_PAGE).get_page(request.GET.get("p"))
+    totals = list(documents.select_related(None).order_by().values("currency").annotate(total=Sum("balance_due")))
+    params = form.params()
+    rows = [
+        {
+            "document": document,
+            "days_overdue": (today - document.due).days if document.due < today else None,
+        }
+        for document in page.object_list
+    ]
+    context = _page_context(
+        request,
+        "Open documents",
+        form=form,
+        rows=rows,
+        totals=sorted(totals, key=lambda row: row["currency"]),
+        page=page,
+        page_urls={
+            "previous": page.has_previous() and _url("report_open_documents", **params, p=page.number - 1),
+            "next": page.has_next() and _url("report_open_documents", **params, p=page.number + 1),
+        },
+        balances_url=_url("report_partner_balances"),
+        calendar_url=_url("report_payment_calendar"),
+    )
+    return TemplateResponse(request, "invoicing/reports/open_documents.html", context)
