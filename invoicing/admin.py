@@ -93,12 +93,22 @@ class DocumentLineInline(admin.TabularInline):
     formset = DocumentLineFormSet
     fields = ["position", "item", "description", "quantity", "unit_price", "discount", "taxes", "line_total"]
     readonly_fields = ["line_total"]
-    extra = 1
     ordering = ["position", "id"]
+    verbose_name = "line"
     verbose_name_plural = "Lines"
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("taxes")
+
+    def get_extra(self, request, obj=None, **kwargs):
+        return 3 if obj is None else 1
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        # No add/edit/view icons beside each line's item: a line picks an item, it does not edit one.
+        if field is not None and hasattr(field.widget, "can_add_related"):
+            field.widget.can_add_related = field.widget.can_change_related = field.widget.can_view_related = False
+        return field
 
     @admin.display(description="Total")
     def line_total(self, line):
@@ -113,6 +123,7 @@ class DocumentAdmin(admin.ModelAdmin):
     change_list_template = "invoicing/change_list.html"
     inlines = [DocumentLineInline]
     list_per_page = 50
+    show_full_result_count = False  # one COUNT instead of two on a filtered list
     date_hierarchy = "date"
     search_fields = ["number", "partner__name", "vendor_reference"]
     list_select_related = ["type", "partner", "company"]
@@ -168,10 +179,24 @@ class DocumentAdmin(admin.ModelAdmin):
 
     # ---- form
     def get_fieldsets(self, request, obj=None):
-        header = ["type", "partner", "company", "date", "due_date", "currency"]
+        partner = "partner"
+        if obj is not None and not obj.is_editable:
+            partner = "vendor" if self.kind == Kind.BILL else "customer"
+        header = ["type", partner, "company", "date", "due_date", "currency"]
         if self.kind == Kind.BILL:
             header.append("vendor_reference")
         return [(None, {"fields": header}), ("Note", {"fields": ["note"], "classes": ["collapse"]})]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["vendor", "customer"]
+
+    @admin.display(description="Vendor")
+    def vendor(self, document):
+        return document.partner
+
+    @admin.display(description="Customer")
+    def customer(self, document):
+        return document.partner
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form = super().get_form(request, obj, change, **kwargs)
@@ -225,7 +250,11 @@ class DocumentAdmin(admin.ModelAdmin):
             )
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        context.update(card.card_context(document=obj, request=request, kind=self.kind))
+        formsets = context.get("inline_admin_formsets") or []
+        lines = [form.instance for formset in formsets for form in formset.formset.initial_forms] if formsets else None
+        context.update(card.card_context(document=obj, request=request, kind=self.kind, lines=lines))
+        if obj is not None:
+            context.update(title=str(obj), subtitle=None)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # ---- extra views: transitions, payments, print, CSV
@@ -340,6 +369,7 @@ class PaymentAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
     list_select_related = ["document__type", "document__partner", "method"]
     list_per_page = 50
+    show_full_result_count = False
 
     @admin.display(description="Document", ordering="document__number")
     def document_link(self, payment):

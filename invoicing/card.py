@@ -79,12 +79,15 @@ def totals(document, lines):
     }
 
 
-def card_context(*, document, request, kind):
+def card_context(*, document, request, kind, lines=None):
+    """`lines` are the draft's lines already loaded by the form's inline (with their taxes)."""
     if document is None:
         return {"card": None, "kind": kind}
     user = request.user
-    lines = selectors.document_lines(document=document)
-    payments = selectors.document_payments(document=document)
+    if lines is None:
+        lines = selectors.document_lines(document=document)
+    payments = [] if document.status == Status.DRAFT else selectors.document_payments(document=document)
+    selectors.attach_loaded(document=document, lines=lines, payments=payments)
     line_headers, line_rows = _line_rows(document, lines)
     tabs = []
     for tab in registry.card_tabs():
@@ -142,7 +145,7 @@ def print_context(*, document):
     sections = []
     for section in registry.print_sections():
         if section.visible(document):
-            sections.append({"template": section.template, "context": section.context(document)})
+            sections.append(render_to_string(section.template, {**section.context(document), "document": document}))
     return {
         "document": document,
         "title": registry.title_for(document) or f"{document.type_label} {document.display_number}",

@@ -28,13 +28,17 @@ class DocumentLineForm(forms.ModelForm):
         model = DocumentLine
         fields = ["position", "item", "description", "quantity", "unit_price", "discount", "taxes"]
         widgets = {
-            "taxes": forms.CheckboxSelectMultiple,
+            "taxes": forms.SelectMultiple(attrs={"size": 3, "class": "line-taxes"}),
             "description": forms.TextInput(attrs={"size": 30}),
             "position": forms.NumberInput(attrs={"style": "width: 4em"}),
             "quantity": forms.NumberInput(attrs={"style": "width: 7em", "step": "0.001"}),
             "unit_price": forms.NumberInput(attrs={"style": "width: 8em", "step": "0.01"}),
             "discount": forms.NumberInput(attrs={"style": "width: 5em", "step": "0.01"}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["position"].required = False  # numbered in order when left empty
 
     def clean(self):
         cleaned = super().clean()
@@ -64,6 +68,13 @@ class DocumentLineFormSet(BaseInlineFormSet):
     @property
     def empty_form(self):
         return self._share_choices(super().empty_form)
+
+    def save_new(self, form, commit=True):
+        # A new line without a position goes after the others.
+        if not form.instance.position:
+            positions = [f.instance.position or 0 for f in self.forms if f.cleaned_data]
+            form.instance.position = max(positions, default=0) + 1
+        return super().save_new(form, commit)
 
 
 class PaymentForm(forms.Form):

@@ -200,10 +200,17 @@ def post_refusal(document):
     return None
 
 
+def _dependents_refusal(document):
+    # Asked by both reset and cancel, and again by the FSM condition: once per loaded instance.
+    if not hasattr(document, "_dependents_refusal"):
+        document._dependents_refusal = next(iter(registry.dependents_refusals(document)), None)
+    return document._dependents_refusal
+
+
 def reset_refusal(document):
     if document.payments.exists():
         return "It has payments; remove them first (register the opposite movement)."
-    return next(iter(registry.dependents_refusals(document)), None)
+    return _dependents_refusal(document)
 
 
 def cancel_refusal(document):
@@ -211,7 +218,7 @@ def cancel_refusal(document):
         return (
             f"Net paid is {document.net_paid} {document.currency}; refund the payments first so that net paid is zero."
         )
-    return next(iter(registry.dependents_refusals(document)), None)
+    return _dependents_refusal(document)
 
 
 def _can_post(document):

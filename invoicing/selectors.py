@@ -58,6 +58,18 @@ def document_lines(*, document):
     return list(DocumentLine.objects.filter(document=document).select_related("item").prefetch_related("taxes"))
 
 
+def attach_loaded(*, document, lines=None, payments=None):
+    """Make `document.lines` / `document.payments` (and the guards' `.exists()`) answer from rows
+    already loaded, as `prefetch_related` would, instead of querying again."""
+    cache = getattr(document, "_prefetched_objects_cache", {})
+    for name, model, rows in [("lines", DocumentLine, lines), ("payments", Payment, payments)]:
+        if rows is not None:
+            queryset = model.objects.filter(document=document)
+            queryset._result_cache, queryset._prefetch_done = list(rows), True
+            cache[name] = queryset
+    document._prefetched_objects_cache = cache
+
+
 def document_payments(*, document):
     return list(Payment.objects.filter(document=document).select_related("method", "created_by", "document__type"))
 

@@ -82,3 +82,6 @@ LOGIN_URL = "admin:login"
 # Currencies a document may be in: all have at most two minor digits (amounts are stored with two).
 CURRENCIES = ("USD", "EUR", "GBP", "CHF", "JPY", "PLN", "CZK", "SEK")
 DEFAULT_CURRENCY = "USD"
+
+# Sessions are read from the cache first, so a page does not spend a query on them.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
