@@ -370,6 +370,7 @@ class PaymentAdmin(admin.ModelAdmin):
     list_select_related = ["document__type", "document__partner", "method"]
     list_per_page = 50
     show_full_result_count = False
+    ordering = ["-date", "-id"]
 
     @admin.display(description="Document", ordering="document__number")
     def document_link(self, payment):

@@ -1,0 +1,59 @@
+"""An accountant and a reviewer click through the back office in a real Chromium."""
+
+from decimal import Decimal
+
+from invoicing.models import Document, Kind, Status
+from tests.browser.conftest import login, screenshot
+
+
+def test_accountant_creates_posts_and_pays_an_invoice(page):
+    login(page, "accountant")
+    page.locator('a:text-is("Invoices")').first.click()
+    page.wait_for_selector("#result_list")
+    screenshot(page, "invoice-list")
+
+    page.click(".object-tools a.addlink")
+    page.select_option("#id_type", label="Invoice")
+    page.select_option("#id_partner", label="Northwind Traders")
+    page.select_option("#id_company", label="Ledgerline Demo Ltd")
+    for n, (description, quantity, price) in enumerate([("Standing desk", "2", "420.00"), ("Setup", "1", "80.00")]):
+        page.fill(f"#id_lines-{n}-description", description)
+        page.fill(f"#id_lines-{n}-quantity", quantity)
+        page.fill(f"#id_lines-{n}-unit_price", price)
+        page.select_option(f"#id_lines-{n}-taxes", label="VAT 20%")
+    page.click("input[name=_continue]")
+    page.wait_for_selector(".card-actions")
+    invoice = Document.objects.filter(kind=Kind.INVOICE).latest("pk")
+    assert invoice.amount_total == Decimal("1104.00")
+    screenshot(page, "invoice-draft-card")
+
+    page.click(".card-actions >> text=Post")
+    page.click("#confirm-transition")
+    page.wait_for_selector(".messagelist")
+    invoice.refresh_from_db()
+    assert invoice.status == Status.TO_PAY and invoice.number.startswith("INV/")
+    assert "To pay" in page.inner_text(".card-header")
+
+    page.click("text=Register payment / refund")
+    page.select_option("#id_method", label="Bank transfer")
+    page.fill("#id_amount", "")
+    page.click("#fill-amount")
+    assert page.input_value("#id_amount") == "1104.00"
+    page.click("#register-payment")
+    page.wait_for_selector(".messagelist")
+    assert "Paid" in page.inner_text(".card-header")
+    invoice.refresh_from_db()
+    assert invoice.status == Status.PAID and invoice.balance_due == 0
+    page.click(".card-tabs >> text=Payments")
+    screenshot(page, "invoice-paid-card")
+
+
+def test_reviewer_sees_documents_without_any_action_button(page):
+    login(page, "reviewer")
+    invoice = Document.objects.filter(kind=Kind.INVOICE, status=Status.TO_PAY).first()
+    page.goto(invoice.get_absolute_url())
+    page.wait_for_selector(".card-header")
+    actions = page.locator(".card-actions a, .card-actions button").all_inner_texts()
+    assert actions == ["Print"], actions
+    assert page.locator("input[name=_save]").count() == 0
+    screenshot(page, "reviewer-card")
