@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.db import connection
 
-from invoicing.models import POSTED_STATUSES, DocumentLine, Kind, Status
+from invoicing.models import POSTED_STATUSES, Document, DocumentLine, Kind, Status
 from returns import selectors
 
 ZERO = Decimal("0")
@@ -67,15 +67,16 @@ def _line_error(document, line):
 
 
 def _header_error(document, source_doc):
+    if source_doc.partner_id != document.partner_id:
+        role = "customer" if source_doc.kind == Kind.INVOICE else "vendor"
+        return (
+            f"The {document.partner_label.lower()} of {a(document.type_label.lower())} is the {role} of its source: "
+            f"choose “{source_doc.partner}” ({source_name(source_doc)}), not “{document.partner}”."
+        )
     if source_doc.company_id != document.company_id:
         return f"A return belongs to the company of its source: {source_name(source_doc)} is of “{source_doc.company}”."
     if source_doc.currency != document.currency:
         return f"A return is in the currency of its source: {source_name(source_doc)} is in {source_doc.currency}."
-    if source_doc.status not in POSTED_STATUSES:
-        return (
-            f"{source_doc.type_label} {source_doc.display_number} is {source_doc.get_status_display()}; "
-            "only lines of a To pay or Paid document can be returned."
-        )
     return None
 
 
@@ -138,14 +139,33 @@ def return_error(document, *, lock=False):
         return (
             f"A return comes from one document; these lines come from {numbers}. Make one return per source document."
         )
-    message = _header_error(document, next(iter(sources.values())))
+    source_doc = next(iter(sources.values()))
+    message = _header_error(document, source_doc)
     if message:
         return message
+    if source_doc.status not in POSTED_STATUSES:
+        return (
+            f"{source_doc.type_label} {source_doc.display_number} is {source_doc.get_status_display()}; "
+            "only lines of a To pay or Paid document can be returned."
+        )
     return _quantity_error(document, lines, lock)
 
 
 def clean_error(document):
-    return return_error(document)
+    """On save, what the header decides: partner, company and currency must be the source's.
+
+    The lines are checked when the return is posted. Saving checks only the header because the
+    card saves the header before the lines: refusing it for its stored lines would keep the user
+    from saving the very line edit that fixes them.
+    """
+    if not document.pk or not selectors.is_return_document(document) or document.status != Status.DRAFT:
+        return None
+    sources = Document.objects.filter(lines__return_lines__document=document).select_related("partner", "company")
+    for source_doc in sources.distinct():
+        message = _header_error(document, source_doc)
+        if message:
+            return message
+    return None
 
 
 def post_refusal(document):

@@ -7,7 +7,8 @@ the corrections app: only the returns themselves count here.
 
 from decimal import Decimal
 
-from django.db.models import Count, Q, Sum
+from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from invoicing.models import POSTED_STATUSES, Document, DocumentLine, Status
 
@@ -59,6 +60,10 @@ def _returns_of(document):
     return Q(lines__source_line__document=document) | Q(lines__source_line__document__original=document)
 
 
+def _returns_of_line(document):
+    return Q(source_line__document=document) | Q(source_line__document__original=document)
+
+
 def document_returns(*, document):
     """The return documents (every status) made from a document or from its corrections, oldest first."""
     ids = (
@@ -67,6 +72,27 @@ def document_returns(*, document):
         .values("pk")
     )
     return list(Document.objects.filter(pk__in=ids).select_related("type").order_by("date", "pk"))
+
+
+def return_lines_of(*, document):
+    """Every line of a return made from a document or its corrections, with its return document joined:
+    what the card needs for both the Returns tab and the returned quantities, in one query."""
+    return list(
+        DocumentLine.objects.filter(_returns_of_line(document), document__type__is_return=True)
+        .filter(document__original__isnull=True)
+        .select_related("document__type")
+        .order_by()
+    )
+
+
+def returns_summary(*, document, return_lines):
+    """From `return_lines_of`: (return documents oldest first, {source line id: returned quantity})."""
+    documents, returned = {}, {}
+    for line in return_lines:
+        documents[line.document_id] = line.document
+        if line.document.status in POSTED_STATUSES:
+            returned[line.source_line_id] = returned.get(line.source_line_id, ZERO) + line.quantity
+    return sorted(documents.values(), key=lambda d: (d.date, d.pk)), returned
 
 
 def open_returns(*, document):
@@ -94,10 +120,20 @@ def return_source(*, document):
 
 
 def return_lines_with_sources(*, document):
-    """A return's lines with their source line and its document joined (one query)."""
+    """A return's lines with their source line and its document joined, and `source_returned` (what
+    posted returns have given back of the source line so far) annotated: one query."""
+    returned = (
+        _counted_return_lines()
+        .filter(source_line=OuterRef("source_line"))
+        .order_by()
+        .values("source_line")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
     return list(
         DocumentLine.objects.filter(document=document)
         .select_related("item", "source_line__item", "source_line__document__type")
+        .annotate(source_returned=Coalesce(Subquery(returned), ZERO, output_field=DecimalField()))
         .order_by("position", "pk")
     )
 
@@ -121,9 +157,3 @@ def credit_received(*, document_ids):
         target = row["lines__source_line__document__original_id"] or row["lines__source_line__document_id"]
         totals[target] = totals.get(target, ZERO) + row["credit_applied"]
     return totals
-
-
-def return_count(*, document):
-    return Document.objects.filter(_returns_of(document), type__is_return=True).aggregate(n=Count("pk", distinct=True))[
-        "n"
-    ]

@@ -69,7 +69,7 @@ def test_a_return_for_another_partner_is_refused():
     invoice = invoice_of_60()
     other = factories.PartnerFactory(name="Someone Else")
     document = credit_note([return_line(invoice.lines.get())], other)
-    refused_on_post(document, "is for “Partner .*”, not “Someone Else”; the vendor of a credit note is the customer")
+    refused_on_post(document, "Line 1 “Chair”: invoice INV/.* is for “Partner .*”, not “Someone Else”; the vendor")
 
 
 def test_a_return_of_another_item_is_refused():
@@ -116,14 +116,25 @@ def test_a_return_of_a_draft_line_is_refused():
     refused_on_post(document, "Invoice Draft is Draft; only lines of a To pay or Paid document can be returned")
 
 
-def test_saving_a_return_beyond_the_remaining_quantity_is_refused():
+def test_saving_a_return_for_another_partner_is_refused():
+    invoice = invoice_of_60()
+    draft = return_create(document=invoice, user=factories.accountant())
+    draft.partner = factories.PartnerFactory(name="Someone Else")
+    with pytest.raises(ValidationError, match="The vendor of a credit note is the customer of its source: choose"):
+        services.document_save_draft(document=draft, user=factories.accountant())
+    assert Document.objects.get(pk=draft.pk).partner == invoice.partner
+
+
+def test_saving_lines_beyond_the_remaining_quantity_is_allowed_so_they_can_be_fixed_then_posting_refuses():
     invoice = invoice_of_60(check_returned_quantity=True)
     factories.posted(set_quantity(return_create(document=invoice, user=factories.accountant()), 2))
     draft = set_quantity(return_create(document=invoice, user=factories.accountant()), 4)
+    services.document_save_draft(document=draft, user=factories.accountant())
     with pytest.raises(
         ValidationError, match=r"only 3 remaining to return of line 1 “Chair” on invoice INV/.* \(5 sold"
     ):
-        services.document_save_draft(document=draft, user=factories.accountant())
+        factories.posted(draft)
+    factories.posted(set_quantity(draft, 3))
 
 
 def test_two_lines_on_the_same_source_line_add_up():

@@ -1,0 +1,90 @@
+"""Demo returns for `make run`: a refunded credit note, a credit note applied as credit, a supplier refund."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.utils import timezone
+
+from invoicing import services
+from invoicing.models import DocumentLine, DocumentType, Item, Kind, Partner, PaymentKind, PaymentMethod, Tax
+from returns.services import return_create
+
+
+def _document(kind, company, partner, user, date, lines):
+    vat = Tax.objects.get(name="VAT 20%")
+    return services.document_create(
+        kind=kind,
+        type=DocumentType.objects.get(kind=kind, name="Invoice" if kind == Kind.INVOICE else "Bill"),
+        company=company,
+        partner=Partner.objects.get(name=partner),
+        user=user,
+        date=date,
+        vendor_reference="V-RET-1" if kind == Kind.BILL else "",
+        lines=[
+            {
+                "item": item,
+                "description": item.name,
+                "quantity": Decimal(quantity),
+                "unit_price": item.default_price,
+                "discount": Decimal(discount),
+                "taxes": [vat],
+            }
+            for item, quantity, discount in ((Item.objects.get(sku=sku), q, d) for sku, q, d in lines)
+        ],
+    )
+
+
+def _keep(document, quantities):
+    """Edit a draft return as the accountant does on the card: {position: quantity}; other lines go."""
+    DocumentLine.objects.filter(document=document).exclude(position__in=quantities).delete()
+    for position, quantity in quantities.items():
+        DocumentLine.objects.filter(document=document, position=position).update(quantity=Decimal(quantity))
+    services.document_recompute(document=document)
+    return document
+
+
+def _pay(document, amount, method, user, date, kind=PaymentKind.PAYMENT):
+    services.payment_register(
+        document=document,
+        kind=kind,
+        method=PaymentMethod.objects.get(name=method),
+        amount=amount,
+        user=user,
+        date=date,
+        reference=f"RET-{document.pk}",
+    )
+
+
+def seed_returns(*, company, user, stdout):
+    today = timezone.localdate()
+
+    # A paid invoice; two chairs come back; the customer gets the money back in cash.
+    invoice = _document(
+        Kind.INVOICE,
+        company,
+        "Northwind Traders",
+        user,
+        today - timedelta(days=20),
+        [("CHAIR-02", 4, 0), ("LAMP-03", 2, 0)],
+    )
+    services.document_post(document=invoice, user=user)
+    _pay(invoice, invoice.balance_due, "Bank transfer", user, today - timedelta(days=15))
+    credit_note = _keep(return_create(document=invoice, user=user), {1: 2})
+    services.document_post(document=credit_note, user=user)
+    _pay(credit_note, credit_note.balance_due, "Cash", user, today - timedelta(days=5))
+
+    # An unpaid invoice; a returned lamp is credited against what the customer still owes.
+    invoice = _document(
+        Kind.INVOICE, company, "Contoso Retail", user, today - timedelta(days=10), [("LAMP-03", 6, 10), ("SHIP", 1, 0)]
+    )
+    services.document_post(document=invoice, user=user)
+    services.document_post(document=_keep(return_create(document=invoice, user=user), {1: 1}), user=user)
+
+    # A bill; damaged paper goes back to the supplier, credited against what we owe.
+    bill = _document(Kind.BILL, company, "Globex Supplies", user, today - timedelta(days=12), [("PAPER-A4", 10, 0)])
+    services.document_post(document=bill, user=user)
+    services.document_post(document=_keep(return_create(document=bill, user=user), {1: 3}), user=user)
+
+    # A draft credit note left open for the accountant to finish.
+    return_create(document=invoice, user=user)
+    stdout.write("Returns: 2 credit notes (one refunded in cash), 1 supplier refund, 1 draft credit note.")
