@@ -6,10 +6,12 @@ class CorrectionsConfig(AppConfig):
     verbose_name = "Corrections"
 
     def ready(self):
-        from corrections import rules, services
+        from corrections import balances, card, rules, services
         from invoicing import registry
 
         registry.clean_error(rules.correction_rule_error)
         registry.post_refusal(rules.correction_post_refusal)
         registry.dependents_refusal(rules.corrections_depend_refusal)
         registry.after_transition(services.correction_after_transition)
+        registry.expected_balance(balances.expected_balances)
+        card.register()

@@ -135,10 +135,6 @@ def chain_of(*, original):
     return chain
 
 
-def original_of(document):
-    return document.original if document.original_id else document
-
-
 def correction_chain(*, original):
     """Rows of every correction of `original` (index order, drafts last), in constant queries."""
     return chain_of(original=original).rows
@@ -161,18 +157,23 @@ def effective_amounts(*, original):
     return chain_of(original=original).effective
 
 
-def effective_total(*, original):
-    """Only the total, from stored document totals in one query: what the original's debt is."""
-    total = original.amount_total
-    reversals = []
+def effective_totals(*, originals):
+    """{original id: effective total} from stored document totals, in one query for any number of
+    originals: what each original's debt is."""
+    totals = {original.pk: original.amount_total for original in originals}
+    reversals = dict.fromkeys(totals, ZERO)
     counted = (
-        Document.objects.filter(original_id=original.pk, status__in=POSTED_STATUSES)
-        .order_by("correction_index")
-        .values_list("is_reversal", "amount_total")
+        Document.objects.filter(original_id__in=totals, status__in=POSTED_STATUSES)
+        .order_by("original_id", "correction_index")
+        .values_list("original_id", "is_reversal", "amount_total")
     )
-    for is_reversal, amount_total in counted:
+    for original_id, is_reversal, amount_total in counted:
         if is_reversal:
-            reversals.append(amount_total)
+            reversals[original_id] += amount_total
         else:
-            total = amount_total
-    return total + sum(reversals, ZERO)
+            totals[original_id] = amount_total  # the latest replacement wins
+    return {pk: total + reversals[pk] for pk, total in totals.items()}
+
+
+def effective_total(*, original):
+    return effective_totals(originals=[original])[original.pk]

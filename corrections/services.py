@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
-from corrections.selectors import chain_of, effective_total, original_of
+from corrections.selectors import chain_of, effective_total
 from invoicing import services as core
 from invoicing.models import POSTED_STATUSES, Document, Kind, Status
 
@@ -30,23 +30,34 @@ def _reversal_lines(chain):
     return lines
 
 
+def creation_refusal(*, document, user, reversal=False):
+    """Why `user` may not create a correction of `document` now (None when they may)."""
+    what = Kind(document.kind).label.lower()
+    if user is not None and not user.has_perm(f"invoicing.add_{document.kind}"):
+        return f"You do not have permission to create corrections of {what}s."
+    if document.status == Status.DRAFT:
+        return f"Only a posted {what} can be corrected; post this draft or edit it directly."
+    if document.status == Status.CANCELED:
+        return f"{document} is canceled; a canceled {what} cannot be corrected."
+    if reversal and document.kind != Kind.BILL:
+        return "Reversal exists on bill corrections only; correct an invoice with a replacement."
+    return None
+
+
 def correction_create(*, document, user, reversal=False):
     """A new Draft correction of `document` (or of its original, when `document` is a correction).
 
     Replacement: the lines of the previous state, for the accountant to edit into the corrected
     state. Reversal (bills only): the negated effective state, to edit down to a partial delta.
     """
+    message = creation_refusal(document=document, user=user, reversal=reversal)
+    if message:
+        raise ValidationError(message)
     what = Kind(document.kind).label.lower()
-    if user is not None and not user.has_perm(f"invoicing.add_{document.kind}"):
-        raise ValidationError(f"You do not have permission to create corrections of {what}s.")
-    if document.status == Status.DRAFT:
-        raise ValidationError(f"Only a posted {what} can be corrected; post this draft or edit it directly.")
-    if document.status == Status.CANCELED:
-        raise ValidationError(f"{document} is canceled; a canceled {what} cannot be corrected.")
-    if reversal and document.kind != Kind.BILL:
-        raise ValidationError("Reversal exists on bill corrections only; correct an invoice with a replacement.")
     with transaction.atomic():
-        original = Document.objects.select_related("type", "partner", "company").get(pk=original_of(document).pk)
+        original = Document.objects.select_related("type", "partner", "company").get(
+            pk=document.original_id or document.pk
+        )
         if original.status not in POSTED_STATUSES:
             raise ValidationError(
                 f"The original {what} {original.display_number} is {original.get_status_display()}; "

@@ -1,0 +1,260 @@
+"""The corrections app on the document card, the lists and the print view (through invoicing.registry)."""
+
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.html import format_html
+from djmoney.money import Money
+
+from corrections.selectors import Chain, chain_of
+from invoicing import registry
+from invoicing.models import POSTED_STATUSES, Document, Kind, Status
+
+
+def card_chain(document) -> Chain:
+    """The chain of the document's original, read once per card: the tab, the footer and the debt
+    rows all get the same instance, so the card's query count does not grow with the chain."""
+    chain = document.__dict__.get("_corrections_chain")
+    if chain is None:
+        chain = chain_of(original=Document(pk=document.original_id or document.pk))
+        document.__dict__["_corrections_chain"] = chain
+    return chain
+
+
+def original_label(document):
+    """ "Original bill" / "Original invoice", the field's label on a correction's card."""
+    return f"Original {Kind(document.kind).label.lower()}"
+
+
+def money(amount, document):
+    return Money(amount, document.currency)
+
+
+def amounts_rows(prefix, amounts, chain, document):
+    """Untaxed, each tax, tax and total of `amounts` as footer rows."""
+    rows = [(f"{prefix} untaxed", money(amounts.untaxed, document))]
+    for tax_id, amount in sorted(amounts.taxes.items(), key=lambda item: chain.taxes[item[0]].name):
+        rows.append((f"{prefix} {chain.taxes[tax_id].name}", money(amount, document)))
+    rows.append((f"{prefix} tax", money(amounts.tax, document)))
+    rows.append((f"{prefix} total", money(amounts.total, document)))
+    return rows
+
+
+# ----------------------------------------------------------------------------- card action
+def can_create_correction(document, user):
+    return document.status in POSTED_STATUSES and user.has_perm(f"invoicing.add_{document.kind}")
+
+
+CREATE_CORRECTION = registry.CardAction(
+    name="create_correction",
+    label="Create Correction",
+    url=lambda document: reverse("corrections:create", args=[document.pk]),
+    visible=can_create_correction,
+    order=50,
+)
+
+
+# ----------------------------------------------------------------------------- tab
+def tab_visible(document):
+    # A draft original has no chain worth a tab (corrections need a posted original).
+    return bool(document.original_id) or document.status != Status.DRAFT
+
+
+def tab_context(document, request):
+    chain = card_chain(document)
+    return {
+        "chain": chain,
+        "rows": chain.rows,
+        "original": chain.original,
+        "current_pk": document.pk,
+        "original_label": original_label(chain.original),
+        "has_counted": any(row.is_counted for row in chain.rows),
+    }
+
+
+CORRECTIONS_TAB = registry.CardTab(
+    name="corrections",
+    label="Corrections",
+    template="corrections/tab.html",
+    context=tab_context,
+    badge=lambda context: len(context["rows"]),
+    visible=tab_visible,
+    order=50,
+)
+
+
+# ----------------------------------------------------------------------------- footer
+def footer_rows(*, document, card):
+    """SPEC 5's footer totals: on a correction, its amount correction and where it is settled; on an
+    original with corrections, the latest replacement, the reversal adjustments and the effective amounts."""
+    if document.original_id:
+        return _correction_footer(document)
+    if document.status == Status.DRAFT:
+        return []
+    chain = card_chain(document)
+    counted = [row for row in chain.rows if row.is_counted]
+    if not counted:
+        return []
+    rows = []
+    latest = chain.latest_replacement_row
+    if latest is not None:
+        rows += amounts_rows(f"Latest correction no. {latest.index}", latest.amounts, chain, document)
+    if document.kind == Kind.BILL and chain.counted_reversals:
+        rows += amounts_rows("Reversal corrections", chain.reversal_amounts, chain, document)
+    rows += amounts_rows("Effective", chain.effective, chain, document)
+    return rows
+
+
+def _correction_footer(document):
+    chain = card_chain(document)
+    row = chain.row_for(document)
+    original = chain.original
+    link = format_html('<a href="{}">{}</a>', original.get_absolute_url(), original.display_number)
+    rows = [
+        (format_html("{} {}, effective total", original_label(original), link), money(chain.effective.total, original))
+    ]
+    if document.status == Status.DRAFT:
+        rows += amounts_rows("Prospective amount correction", row.amount_correction, chain, document)
+    elif row.is_counted:
+        rows += amounts_rows("Amount correction", row.amount_correction, chain, document)
+        rows.append((format_html("Settled against {}", link), money(row.amount_correction.total, document)))
+    return rows
+
+
+# ----------------------------------------------------------------------------- lists
+def annotate_original(queryset):
+    return queryset.annotate(original_number=F("original__number"), original_date=F("original__date"))
+
+
+def render_original(document):
+    if not document.original_id:
+        return ""
+    url = reverse(f"admin:invoicing_{document.kind}_change", args=[document.original_id])
+    return format_html(
+        '<a href="{}">{}</a> <span class="quiet">{}</span>', url, document.original_number, document.original_date
+    )
+
+
+def annotate_correction_count(queryset):
+    counts = (
+        Document.objects.filter(original=OuterRef("pk"))
+        .order_by()
+        .values("original")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return queryset.annotate(correction_count=Coalesce(Subquery(counts), 0))
+
+
+ORIGINAL_COLUMN = registry.ListColumn(
+    name="original",
+    label="Original",
+    annotate=annotate_original,
+    render=render_original,
+    order=50,
+    admin_order_field="original_number",
+)
+CORRECTION_COUNT_COLUMN = registry.ListColumn(
+    name="correction_count",
+    label="Corrections",
+    annotate=annotate_correction_count,
+    render=lambda document: document.correction_count or "",
+    order=51,
+    admin_order_field="correction_count",
+)
+
+
+# ----------------------------------------------------------------------------- print view
+def correction_title(document):
+    if not document.original_id:
+        return None
+    original = document.original
+    if document.correction_index:
+        return f"Correction no. {document.correction_index} of {original.display_number}"
+    return f"Draft correction of {original.display_number}"
+
+
+def print_context(document):
+    """Previous state, new state and their difference (the amount correction).
+
+    A replacement's previous state is its previous document (for a draft: the current state). A
+    reversal's lines are only the delta, so its states are the effective amounts without and with it.
+    """
+    chain = card_chain(document)
+    row = chain.row_for(document)
+    if row.is_reversal:
+        before = chain.effective - row.amount_correction if row.is_counted else chain.effective
+        after = before + row.amount_correction
+    else:
+        after = row.amounts
+        before = after - row.amount_correction
+    tax_ids = sorted({*before.taxes, *after.taxes}, key=lambda pk: chain.taxes[pk].name)
+    states = [("Previous state", before), ("New state", after), ("Difference", row.amount_correction)]
+    return {
+        "row": row,
+        "original": chain.original,
+        "original_label": original_label(chain.original),
+        "currency": document.currency,
+        "tax_names": [chain.taxes[pk].name for pk in tax_ids],
+        "states": [
+            {
+                "label": label,
+                "untaxed": amounts.untaxed,
+                "taxes": [amounts.taxes.get(pk, 0) for pk in tax_ids],
+                "tax": amounts.tax,
+                "total": amounts.total,
+            }
+            for label, amounts in states
+        ],
+    }
+
+
+CORRECTION_PRINT = registry.PrintSection(
+    name="correction",
+    template="corrections/print_section.html",
+    context=print_context,
+    visible=lambda document: bool(document.original_id),
+    order=10,
+)
+
+
+# ----------------------------------------------------------------------------- debt tab
+def debt_rows(*, document):
+    """How corrections move the balance: on an original, each counted correction's amount correction;
+    on a correction, its own total settled against its original (so it owes nothing itself)."""
+    if document.status not in POSTED_STATUSES:
+        return []
+    chain = card_chain(document)
+    if document.original_id:
+        row = chain.row_for(document)
+        original = chain.original
+        return [
+            registry.DebtRow(
+                label=f"Settled against {original_label(original).lower()} {original.display_number}",
+                amount=-row.amounts.total,
+                url=original.get_absolute_url(),
+                reference=original.display_number,
+            )
+        ]
+    return [
+        registry.DebtRow(
+            label=f"Correction no. {row.index}" + (" (reversal)" if row.is_reversal else ""),
+            amount=row.amount_correction.total,
+            url=row.document.get_absolute_url(),
+            reference=row.document.display_number,
+            date=row.document.date,
+        )
+        for row in chain.rows
+        if row.is_counted
+    ]
+
+
+def register():
+    registry.card_action(CREATE_CORRECTION)
+    registry.card_tab(CORRECTIONS_TAB)
+    registry.footer_rows(footer_rows)
+    registry.list_column(ORIGINAL_COLUMN)
+    registry.list_column(CORRECTION_COUNT_COLUMN)
+    registry.print_section(CORRECTION_PRINT)
+    registry.document_title(correction_title)
+    registry.debt_rows(debt_rows)
