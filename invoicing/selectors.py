@@ -23,6 +23,8 @@ from django.db.models.functions import Coalesce, TruncDay, TruncWeek
 from django.utils import timezone
 from djmoney.money import Money
 
+from invoicing import registry
+from invoicing.amounts import round_money
 from invoicing.models import (
     POSTED_STATUSES,
     ZERO,
@@ -31,6 +33,8 @@ from invoicing.models import (
     DocumentTransition,
     Kind,
     Payment,
+    PaymentKind,
+    Status,
 )
 
 _AMOUNT = DecimalField(max_digits=14, decimal_places=2)
@@ -318,3 +322,94 @@ def payment_calendar(
             buckets.append(CalendarBucket(label, first, last, incoming, outgoing, cumulative, key == "overdue"))
         calendars.append(CurrencyCalendar(code, buckets))
     return calendars
+
+
+# ----------------------------------------------------------------------------- balance audit
+@dataclass(frozen=True)
+class BalanceDifference:
+    """A stored figure of a document that differs from what first principles give."""
+
+    document_id: int
+    document: str
+    field: str
+    stored: object
+    expected: object
+
+    def __str__(self):
+        return f"{self.document} (id {self.document_id}): {self.field} is {self.stored}, expected {self.expected}"
+
+
+def _audit_rows(after_pk, chunk_size):
+    signed = Case(
+        When(kind=PaymentKind.PAYMENT, then=F("amount")),
+        default=-F("amount"),
+        output_field=_AMOUNT,
+    )
+    paid = Payment.objects.filter(document=OuterRef("pk")).order_by().values("document").annotate(s=Sum(signed))
+    lines = (
+        DocumentLine.objects.filter(document=OuterRef("pk"))
+        .order_by()
+        .values("document")
+        .annotate(s=Sum("amount_total"))
+    )
+    return list(
+        Document.objects.select_related("type")
+        .filter(pk__gt=after_pk)
+        .annotate(
+            audit_net_paid=Coalesce(Subquery(paid.values("s")), Value(ZERO), output_field=_AMOUNT),
+            audit_lines_total=Coalesce(Subquery(lines.values("s")), Value(ZERO), output_field=_AMOUNT),
+        )
+        .order_by("pk")[:chunk_size]
+    )
+
+
+def _document_differences(document, expected):
+    label = f"{document.type_label} {document.display_number}"
+    differences = []
+
+    def compare(field, stored, should_be):
+        if stored != should_be:
+            differences.append(BalanceDifference(document.pk, label, field, stored, should_be))
+
+    posted = document.status in POSTED_STATUSES
+    compare("amount_total", document.amount_total, document.audit_lines_total)
+    compare("net_paid", document.net_paid, document.audit_net_paid)
+    compare("credit_applied", document.credit_applied, expected.get("credit_applied", ZERO))
+    if posted:
+        debt_total = expected.get("debt_total", document.amount_total)
+        compare("debt_total", document.debt_total, debt_total)
+        balance = round_money(
+            debt_total - document.audit_net_paid - expected.get("credit_applied", ZERO), document.currency
+        )
+        compare("balance_due", document.balance_due, balance)
+        compare("status", document.status, Status.PAID if balance == 0 else Status.TO_PAY)
+    else:
+        compare("balance_due", document.balance_due, ZERO)
+        if document.status == Status.CANCELED:
+            compare("net_paid on a canceled document", document.audit_net_paid, ZERO)
+    return differences
+
+
+def balance_audit(*, chunk_size=2000):
+    """Recompute every document's figures from first principles and list what differs from the stored ones.
+
+    The core knows the totals (sum of the lines), net paid (payments − refunds) and, by default, that debt
+    total is the document's own total and credit applied is zero; `registry.expected_balance` providers
+    (corrections, returns) state debt total and credit applied for the documents they concern. The balance
+    due (debt total − net paid − credit applied on posted documents, 0 otherwise) and the status it implies
+    (Paid iff posted with balance 0) follow. Documents are read in chunks: one query per chunk plus the
+    providers' own, whatever the number of payments and lines.
+    """
+    differences, after_pk = [], 0
+    while True:
+        documents = _audit_rows(after_pk, chunk_size)
+        if not documents:
+            return differences
+        expected = {document.pk: {} for document in documents}
+        for provider in registry.expected_balance_providers():
+            for pk, figures in provider(documents=documents).items():
+                if pk in expected:
+                    expected[pk].update(figures)
+        for document in documents:
+            differences.extend(_document_differences(document, expected[document.pk]))
+        after_pk = documents[-1].pk
