@@ -289,3 +289,15 @@ def test_selectors_list_returns_and_returned_quantities_in_bulk():
     assert rows[lines[1].pk] == (D("2"), D("2"), D("0"))
     assert [r.pk for r in selectors.document_returns(document=invoice)] == [draft.pk, posted.pk]
     assert selectors.return_source(document=posted) == invoice
+
+
+def test_balance_audit_agrees_with_credit_applied_after_posting_and_canceling_returns():
+    from invoicing.selectors import balance_audit
+
+    invoice = invoice_of_60()
+    first = factories.posted(set_quantity(make_return(invoice), 2))
+    factories.posted(set_quantity(make_return(invoice), 1))
+    services.document_cancel(document=first, user=factories.accountant())
+    assert balance_audit() == []
+    Document.objects.filter(pk=invoice.pk).update(credit_applied=D("1.00"))
+    assert any(d.document_id == invoice.pk for d in balance_audit())
