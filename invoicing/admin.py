@@ -253,6 +253,8 @@ class DocumentAdmin(admin.ModelAdmin):
         formsets = context.get("inline_admin_formsets") or []
         lines = [form.instance for formset in formsets for form in formset.formset.initial_forms] if formsets else None
         context.update(card.card_context(document=obj, request=request, kind=self.kind, lines=lines))
+        if formsets:
+            context["line_preview_data"] = formsets[0].formset.preview_data
         if obj is not None:
             context.update(title=str(obj), subtitle=None)
         return super().render_change_form(request, context, add, change, form_url, obj)

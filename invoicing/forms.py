@@ -1,12 +1,26 @@
 """Forms of the back office. Validation messages come from the models and services."""
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 
+from invoicing import registry
+from invoicing.amounts import minor_unit_exponent
 from invoicing.models import Document, DocumentLine, Item, PaymentKind, PaymentMethod, Tax
 from invoicing.services import check_line_taxes
+
+
+class TypeSelect(forms.Select):
+    """Each type option says whether its prices include tax, for the lines' live preview."""
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        instance = getattr(value, "instance", None)
+        if instance is not None:
+            option["attrs"]["data-prices-include-tax"] = "1" if instance.prices_include_tax else "0"
+        return option
 
 
 class DocumentForm(forms.ModelForm):
@@ -15,6 +29,7 @@ class DocumentForm(forms.ModelForm):
     class Meta:
         model = Document
         fields = ["type", "partner", "company", "date", "due_date", "currency", "vendor_reference", "note"]
+        widgets = {"type": TypeSelect}
 
     def _post_clean(self):
         # The kind is not a form field: the list the user is in decides it, before model validation.
@@ -42,6 +57,8 @@ class DocumentLineForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        if self.instance.source_line_id and (cleaned.get("quantity") or 0) <= 0:
+            self.add_error("quantity", "A returned quantity must be greater than zero; delete the line instead.")
         taxes = cleaned.get("taxes")
         if taxes:
             try:
@@ -51,15 +68,34 @@ class DocumentLineForm(forms.ModelForm):
         return cleaned
 
 
+def _item_defaults(item):
+    taxes = [tax.pk for tax in item.default_taxes.all()]
+    return {"description": item.name, "price": str(item.default_price), "taxes": taxes}
+
+
 class DocumentLineFormSet(BaseInlineFormSet):
     """Builds the item and tax choices once per request, not once per line (500 lines, 2 queries)."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        items = [("", "---------"), *((item.pk, str(item)) for item in Item.objects.all())]
-        self._choices = items, [(tax.pk, str(tax)) for tax in Tax.objects.all()]
+        items = list(Item.objects.prefetch_related("default_taxes"))
+        taxes = list(Tax.objects.all())
+        self._choices = [("", "---------"), *((i.pk, str(i)) for i in items)], [(t.pk, str(t)) for t in taxes]
         for form in self.forms:
             self._share_choices(form)
+        # What the page's script needs to prefill a line from its item and preview its amounts.
+        self.preview_data = {
+            "items": {
+                i.pk: {
+                    "description": i.name,
+                    "price": str(i.default_price),
+                    "taxes": [t.pk for t in i.default_taxes.all()],
+                }
+                for i in items
+            },
+            "rates": {t.pk: str(t.rate) for t in taxes},
+            "minor_units": {code: str(minor_unit_exponent(code)) for code in settings.CURRENCIES},
+        }
 
     def _share_choices(self, form):
         form.fields["item"].choices, form.fields["taxes"].choices = self._choices
@@ -68,6 +104,14 @@ class DocumentLineFormSet(BaseInlineFormSet):
     @property
     def empty_form(self):
         return self._share_choices(super().empty_form)
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        lines = [f.instance for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        for message in registry.draft_lines_errors(document=self.instance, lines=lines):
+            raise ValidationError(message)
 
     def save_new(self, form, commit=True):
         # A new line without a position goes after the others.

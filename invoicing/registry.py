@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 _post_refusals: list[Callable] = []
 _dependents_refusals: list[Callable] = []
 _clean_errors: list[Callable] = []
+_lines_errors: list[Callable] = []
 _after_transition: list[Callable] = []
 _card_actions: list["CardAction"] = []
 _card_tabs: list["CardTab"] = []
@@ -42,6 +43,12 @@ def dependents_refusal(function):
 def clean_error(function):
     """Register `function(document) -> message or None`, asked when a document is validated."""
     return _add(_clean_errors, function)
+
+
+def lines_error(function):
+    """Register `function(*, document, lines) -> message or None`, asked when a draft's lines are saved
+    from the card; `lines` are the lines as typed (unsaved instances), so a refusal keeps the input."""
+    return _add(_lines_errors, function)
 
 
 def after_transition(function):
@@ -73,6 +80,10 @@ def dependents_refusals(document):
 
 def document_clean_errors(document):
     return (message for message in (fn(document) for fn in _clean_errors) if message)
+
+
+def draft_lines_errors(*, document, lines):
+    return (message for message in (fn(document=document, lines=lines) for fn in _lines_errors) if message)
 
 
 def run_after_transition(*, document, name, user):

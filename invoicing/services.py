@@ -34,7 +34,8 @@ STALE_MESSAGE = "This document was changed by someone else in the meantime; relo
 # ----------------------------------------------------------------------------- helpers
 def _lock(document):
     """Lock the row and refuse to act on a stale copy (two users, one document)."""
-    locked = Document.objects.select_for_update().select_related("type", "partner").get(pk=document.pk)
+    # of=("self",): lock the document alone, not the type and partner rows joined to it.
+    locked = Document.objects.select_for_update(of=("self",)).select_related("type", "partner").get(pk=document.pk)
     if locked.status != document.status:
         raise ValidationError(STALE_MESSAGE)
     return locked
@@ -358,7 +359,7 @@ def document_refresh_balance(*, document, user, fields=()):
 
 def document_lock(document):
     """Lock a document's row for a service of another app (returns the locked, fresh copy)."""
-    return Document.objects.select_for_update().select_related("type", "partner").get(pk=document.pk)
+    return Document.objects.select_for_update(of=("self",)).select_related("type", "partner").get(pk=document.pk)
 
 
 # ----------------------------------------------------------------------------- payments

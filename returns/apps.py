@@ -11,6 +11,7 @@ class ReturnsConfig(AppConfig):
 
         registry.clean_error(rules.clean_error)
         registry.post_refusal(rules.post_refusal)
+        registry.lines_error(rules.draft_lines_error)
         registry.dependents_refusal(rules.dependents_refusal)
         registry.after_transition(services.after_transition)
         registry.expected_balance(balances.expected_balances)

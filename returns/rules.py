@@ -168,6 +168,17 @@ def clean_error(document):
     return None
 
 
+def draft_lines_error(*, document, lines):
+    """On save from the card, the lines as typed: each line's rules and the returned quantity left."""
+    if not document.pk or not selectors.is_return_document(document) or document.status != Status.DRAFT:
+        return None
+    for line in lines:
+        message = _line_error(document, line)
+        if message:
+            return message
+    return _quantity_error(document, [line for line in lines if line.source_line_id], lock=False)
+
+
 def post_refusal(document):
     return return_error(document, lock=True)
 

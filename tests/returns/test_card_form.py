@@ -1,0 +1,53 @@
+"""Saving a credit note's lines on its card: the return rules refuse bad quantities on the form."""
+
+from decimal import Decimal
+
+import pytest
+
+from returns.services import return_create
+from tests import factories
+from tests.returns.helpers import invoice_of_60
+
+
+@pytest.fixture
+def accountant_client(client):
+    client.force_login(factories.accountant())
+    return client
+
+
+def card_post_data(document, quantity):
+    line = document.lines.get()
+    return {
+        "type": document.type_id, "partner": document.partner_id, "company": document.company_id,
+        "date": str(document.date), "due_date": str(document.due_date), "currency": document.currency, "note": "",
+        "lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "1", "lines-MIN_NUM_FORMS": "0",
+        "lines-MAX_NUM_FORMS": "1000", "lines-0-id": line.pk, "lines-0-document": document.pk,
+        "lines-0-position": "1", "lines-0-description": line.description, "lines-0-quantity": quantity,
+        "lines-0-unit_price": str(line.unit_price), "lines-0-discount": "0",
+        "lines-0-taxes": [t.pk for t in line.taxes.all()], "_continue": "Save",
+    }  # fmt: skip
+
+
+def test_saving_more_than_remains_to_return_is_refused_on_the_form_and_keeps_the_input(accountant_client):
+    credit_note = return_create(document=invoice_of_60(check_returned_quantity=True), user=factories.accountant())
+    response = accountant_client.post(credit_note.get_absolute_url(), card_post_data(credit_note, "7"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "only 5 remaining to return" in html
+    assert 'value="7"' in html  # what the accountant typed is still there
+    assert credit_note.lines.get().quantity == Decimal("5")
+
+
+def test_a_zero_returned_quantity_is_a_message_not_an_error_page(accountant_client):
+    credit_note = return_create(document=invoice_of_60(), user=factories.accountant())
+    response = accountant_client.post(credit_note.get_absolute_url(), card_post_data(credit_note, "0"))
+    assert response.status_code == 200
+    assert "greater than zero" in response.content.decode()
+
+
+def test_saving_a_returnable_quantity_recomputes_the_amounts(accountant_client):
+    credit_note = return_create(document=invoice_of_60(check_returned_quantity=True), user=factories.accountant())
+    response = accountant_client.post(credit_note.get_absolute_url(), card_post_data(credit_note, "2"))
+    assert response.status_code == 302
+    credit_note.refresh_from_db()
+    assert credit_note.amount_total == Decimal("24.00")
