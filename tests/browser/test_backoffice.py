@@ -21,6 +21,7 @@ def test_accountant_creates_posts_and_pays_an_invoice(page):
         page.fill(f"#id_lines-{n}-quantity", quantity)
         page.fill(f"#id_lines-{n}-unit_price", price)
         page.select_option(f"#id_lines-{n}-taxes", label="VAT 20%")
+    assert page.inner_text("#total-total") == "1104.00 USD"  # the live preview, before saving
     page.click("input[name=_continue]")
     page.wait_for_selector(".card-actions")
     invoice = Document.objects.filter(kind=Kind.INVOICE).latest("pk")
