@@ -21,6 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from invoicing import selectors
+from invoicing.amounts import round_money
 from invoicing.models import Company, Kind, Partner
 
 ZERO = Decimal("0")
@@ -129,7 +130,10 @@ def partner_balances_view(request):
     for row in page.object_list:
         scope = {"partner": row["partner_id"], "company": row["company_id"], "currency": row["currency"]}
         cells = [
-            {"value": row[key], "url": _url("report_open_documents", **scope, kind=kind, overdue=overdue)}
+            {
+                "value": round_money(row[key], row["currency"]),
+                "url": _url("report_open_documents", **scope, kind=kind, overdue=overdue),
+            }
             for key, _, kind, overdue in BALANCE_COLUMNS
         ]
         rows.append({**row, "cells": cells, "calendar_url": _url("report_payment_calendar", **scope)})
@@ -282,7 +286,10 @@ def open_documents_view(request):
     today = timezone.localdate()
     documents = selectors.open_documents(**filters, today=today)
     page = Paginator(documents, ROWS_PER_PAGE).get_page(request.GET.get("p"))
-    totals = list(documents.select_related(None).order_by().values("currency").annotate(total=Sum("balance_due")))
+    totals = [
+        {"currency": row["currency"], "total": round_money(row["total"], row["currency"])}
+        for row in documents.select_related(None).order_by().values("currency").annotate(total=Sum("balance_due"))
+    ]
     params = form.params()
     rows = [
         {

@@ -201,7 +201,7 @@ def partner_balance_totals(*, company=None, partner=None, currency=None, today=N
     today = today or timezone.localdate()
     invoice, bill = Q(kind=Kind.INVOICE), Q(kind=Kind.BILL)
     overdue = Q(due__lt=today)
-    return list(
+    rows = list(
         open_documents(company=company, partner=partner, currency=currency, today=today)
         .select_related(None)
         .order_by()
@@ -215,6 +215,8 @@ def partner_balance_totals(*, company=None, partner=None, currency=None, today=N
         .annotate(net=ExpressionWrapper(F("receivable") - F("payable"), output_field=_AMOUNT))
         .order_by("currency")
     )
+    figures = ("receivable", "payable", "net", "overdue_receivable", "overdue_payable")
+    return [{**row, **{name: round_money(row[name], row["currency"]) for name in figures}} for row in rows]
 
 
 @dataclass(frozen=True)
@@ -299,10 +301,11 @@ def payment_calendar(
         .annotate(**sums)
     )
     figures = {}
-    for row in edges:
-        figures[(row["currency"], row["edge"])] = (row["incoming"], row["outgoing"])
-    for row in dated:
-        figures[(row["currency"], _as_date(row["bucket_start"]))] = (row["incoming"], row["outgoing"])
+    for key, row in [((r["currency"], r["edge"]), r) for r in edges] + [
+        ((r["currency"], _as_date(r["bucket_start"])), r) for r in dated
+    ]:
+        # SQLite sums decimals as floats: back to the currency's minor unit before anything is added up.
+        figures[key] = (round_money(row["incoming"], key[0]), round_money(row["outgoing"], key[0]))
 
     # Every bucket of the period, empty ones included, so the table and chart keep a regular axis.
     step = timedelta(weeks=1) if bucket == "week" else timedelta(days=1)
