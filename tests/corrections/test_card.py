@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from corrections.card import CREATE_CORRECTION
 from invoicing import services as core
+from invoicing.debt import document_debt
 from invoicing.models import Document, Status
 from tests import factories
 from tests.corrections.support import correct, fresh
@@ -189,3 +190,16 @@ def test_print_view_of_a_correction(accountant_client):
     assert re.search(r"Previous state</th><td class=\"num\">80.00</td>", html)
     assert re.search(r"New state</th><td class=\"num\">90.00</td>", html)
     assert re.search(r"Difference</th><td class=\"num\">10.00</td><td class=\"num\">2.00</td>", html)
+
+
+def test_debt_tab_itemises_the_correction_debt_on_the_original_and_on_the_correction():
+    bill = bill_of_120()
+    c1 = correct(bill, "80.00")
+    correct(bill, reversal=True, lines=[factories.line(quantity=-1, unit_price="50.00")])
+    factories.pay(fresh(bill), "10.00")
+    debt = document_debt(document=fresh(bill))
+    assert [row.amount for row in debt.rows] == [D("120.00"), D("-24.00"), D("-60.00"), D("-10.00")]
+    assert debt.not_itemised == 0 and debt.balance_due == D("26.00")
+    own = document_debt(document=fresh(c1))
+    assert [row.amount for row in own.rows] == [D("96.00"), D("-96.00")]
+    assert own.rows[1].label == f"Settled against original bill {bill.number}" and own.not_itemised == 0
