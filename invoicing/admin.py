@@ -46,7 +46,8 @@ STATUS_COLOURS = {
 def status_badge(document):
     label = document.get_status_display()
     if document.status == Status.PAID and getattr(document, "payment_count", None) == 0:
-        label = "Settled by credit"
+        # Never let a credited document pass for a paid one; a correction settles against its original.
+        label = "Settled against original" if document.original_id else "Settled by credit"
     return format_html(
         '<span class="status-badge status-{}" style="background:{}">{}</span>',
         document.status,

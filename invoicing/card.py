@@ -117,7 +117,7 @@ def card_context(*, document, request, kind, lines=None):
             "tabs": tabs,
             "footer": footer,
             "can_pay": document.status in POSTED_STATUSES and user.has_perm("invoicing.add_payment"),
-            "settled_by_credit": document.status == Status.PAID and not payments,
+            "settled_label": _settled_label(document, payments),
             "open_credit": -document.balance_due if document.balance_due < 0 else 0,
             "read_only_reason": _read_only_reason(document),
             "payment_url_name": f"admin:invoicing_{model}_payment",
@@ -126,6 +126,15 @@ def card_context(*, document, request, kind, lines=None):
         },
         "kind": kind,
     }
+
+
+def _settled_label(document, payments):
+    """A document Paid without any payment says how it was settled (SPEC 6), not "Paid"."""
+    if document.status != Status.PAID or payments:
+        return ""
+    if document.original_id:
+        return f"Settled against {document.original.display_number}"
+    return "Settled by credit"
 
 
 def _read_only_reason(document):

@@ -55,7 +55,9 @@ def document_list(*, queryset=None):
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return queryset.select_related("type", "partner", "company").annotate(payment_count=Coalesce(Subquery(payments), 0))
+    return queryset.select_related("type", "partner", "company", "original").annotate(
+        payment_count=Coalesce(Subquery(payments), 0)
+    )
 
 
 def document_lines(*, document):

@@ -51,6 +51,7 @@ class Command(BaseCommand):
                 self.stdout.write("Demo data already loaded; users and passwords refreshed.")
                 return
             self.documents(company, users["accountant"])
+            self.european_documents(users["accountant"])
             for seeder in registry.demo_seeders():
                 seeder(company=company, user=users["accountant"], stdout=self.stdout)
         self.stdout.write(
@@ -150,6 +151,23 @@ class Command(BaseCommand):
                 self.pay(document, amount, rng.choice(methods), user)
             elif fate in (3, 4):
                 self.pay(document, document.balance_due, rng.choice(methods), user)
+
+    def european_documents(self, user):
+        """A second company invoicing in EUR, so reports show one row per currency."""
+        company = Company.objects.get(name="Ledgerline Europe GmbH")
+        vat20 = Tax.objects.get(name="VAT 20%")
+        today = timezone.localdate()
+        customers = list(Partner.objects.filter(is_customer=True).order_by("name")[:3])
+        for n, customer in enumerate(customers):
+            document = services.document_create(
+                kind=Kind.INVOICE, type=DocumentType.objects.get(kind=Kind.INVOICE, name="Invoice"), company=company,
+                partner=customer, user=user, currency="EUR", date=today - timedelta(days=20 * n + 5),
+                lines=[{"description": "Consulting (EU)", "quantity": Decimal(4 + n), "unit_price": Decimal("110.00"),
+                        "discount": Decimal("0"), "taxes": [vat20]}],
+            )  # fmt: skip
+            services.document_post(document=document, user=user)
+            if n == 0:
+                self.pay(document, document.balance_due, PaymentMethod.objects.get(name="Bank transfer"), user)
 
     def pay(self, document, amount, method, user):
         services.payment_register(
