@@ -124,16 +124,14 @@ def partner_balances_view(request):
     filters, params = form.filters(), form.params()
     requested = request.GET.get("o", "partner")
     order = [requested] if requested.lstrip("-") in selectors.BALANCE_ORDER_FIELDS else ["partner"]
-    page = Paginator(selectors.partner_balances(**filters, order=order), ROWS_PER_PAGE).get_page(request.GET.get("p"))
+    balances, balance_totals = selectors.partner_balance_report(**filters, order=order)
+    page = Paginator(balances, ROWS_PER_PAGE).get_page(request.GET.get("p"))
     sorted_by = {**params, "o": order[0]}
     rows = []
     for row in page.object_list:
         scope = {"partner": row["partner_id"], "company": row["company_id"], "currency": row["currency"]}
         cells = [
-            {
-                "value": round_money(row[key], row["currency"]),
-                "url": _url("report_open_documents", **scope, kind=kind, overdue=overdue),
-            }
+            {"value": row[key], "url": _url("report_open_documents", **scope, kind=kind, overdue=overdue)}
             for key, _, kind, overdue in BALANCE_COLUMNS
         ]
         rows.append({**row, "cells": cells, "calendar_url": _url("report_payment_calendar", **scope)})
@@ -150,7 +148,7 @@ def partner_balances_view(request):
                 for key, _, kind, over in BALANCE_COLUMNS
             ],
         }
-        for total in selectors.partner_balance_totals(**filters)
+        for total in balance_totals
     ]
     context = _page_context(
         request,

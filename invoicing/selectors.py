@@ -217,8 +217,30 @@ def partner_balance_totals(*, company=None, partner=None, currency=None, today=N
         .annotate(net=ExpressionWrapper(F("receivable") - F("payable"), output_field=_AMOUNT))
         .order_by("currency")
     )
-    figures = ("receivable", "payable", "net", "overdue_receivable", "overdue_payable")
-    return [{**row, **{name: round_money(row[name], row["currency"]) for name in figures}} for row in rows]
+    return [{**row, **{name: round_money(row[name], row["currency"]) for name in BALANCE_FIGURES}} for row in rows]
+
+
+BALANCE_FIGURES = ("receivable", "payable", "net", "overdue_receivable", "overdue_payable")
+
+
+def partner_balance_report(
+    *, company=None, partner=None, currency=None, order=("partner", "company", "currency"), today=None
+):
+    """The partner balances page in one query: (rows, totals).
+
+    rows: every `partner_balances` row (one per partner, company and currency, so their number follows
+    the partners, not the documents), figures rounded to the currency's minor unit; totals: per currency,
+    summed from those aggregated rows rather than by a second scan of the documents.
+    """
+    rows, totals = [], {}
+    for row in partner_balances(company=company, partner=partner, currency=currency, order=order, today=today):
+        code = row["currency"]
+        row.update({name: round_money(row[name], code) for name in BALANCE_FIGURES})
+        rows.append(row)
+        total = totals.setdefault(code, {"currency": code, **dict.fromkeys(BALANCE_FIGURES, ZERO)})
+        for name in BALANCE_FIGURES:
+            total[name] += row[name]
+    return rows, [totals[code] for code in sorted(totals)]
 
 
 @dataclass(frozen=True)

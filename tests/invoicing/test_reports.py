@@ -232,3 +232,13 @@ def test_report_pages_run_the_same_number_of_queries_at_two_sizes(client, page):
             assert client.get(reverse(page), {"company": company.pk}).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1] <= 12, counts
+
+
+def test_partner_balance_report_totals_come_from_the_rows_per_currency(dataset):
+    rows, totals = selectors.partner_balance_report(order=["currency", "-payable"])
+    assert [(r["currency"], r["partner_name"]) for r in rows] == [
+        ("EUR", "Northwind"),
+        ("USD", "Globex"),
+        ("USD", "Northwind"),
+    ]
+    assert totals == selectors.partner_balance_totals()
