@@ -295,7 +295,7 @@ class DocumentAdmin(admin.ModelAdmin):
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             else:
-                messages.success(request, f"{document}: {transition.done}.")
+                messages.success(request, f"{document}: {transition.done}; now {document.get_status_display()}.")
             return HttpResponseRedirect(document.get_absolute_url())
         context = {
             **self.admin_site.each_context(request),

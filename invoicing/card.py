@@ -4,6 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.template.loader import render_to_string
+from djmoney.money import Money
 
 from invoicing import registry, selectors, services
 from invoicing.models import POSTED_STATUSES, Kind, PaymentKind, Status, cancel_refusal, post_refusal, reset_refusal
@@ -27,7 +28,7 @@ TRANSITIONS = {
     for t in [
         Transition(
             "post", "Post", services.document_post, "invoicing.post_document", post_refusal, (Status.DRAFT,),
-            "posted, now To pay",
+            "posted",
             "Posting assigns the next number of the type and freezes the lines and amounts. It cannot be undone; "
             "a posted document is fixed by a correction or a return.",
             "default",
@@ -102,7 +103,7 @@ def card_context(*, document, request, kind, lines=None):
             actions.append({"action": action, "url": action.url(document), "hint": action.disabled_hint(document)})
     footer = []
     for provider in registry.footer_providers():
-        footer.extend(provider(document=document, card=None))
+        footer.extend((label, _as_amount(value)) for label, value in provider(document=document, card=None))
     model = "bill" if document.kind == Kind.BILL else "invoice"
     return {
         "card": {
@@ -116,7 +117,8 @@ def card_context(*, document, request, kind, lines=None):
             "actions": actions,
             "tabs": tabs,
             "footer": footer,
-            "can_pay": document.status in POSTED_STATUSES and user.has_perm("invoicing.add_payment"),
+            # A correction's debt is settled against its original: payments go to the original.
+            "can_pay": document.is_posted and not document.original_id and user.has_perm("invoicing.add_payment"),
             "settled_label": _settled_label(document, payments),
             "open_credit": -document.balance_due if document.balance_due < 0 else 0,
             "read_only_reason": _read_only_reason(document),
@@ -126,6 +128,13 @@ def card_context(*, document, request, kind, lines=None):
         },
         "kind": kind,
     }
+
+
+def _as_amount(value):
+    """Money as the card writes amounts everywhere else: "96.00 USD"."""
+    if isinstance(value, Money):
+        return f"{value.amount} {value.currency}"
+    return value
 
 
 def _settled_label(document, payments):

@@ -54,7 +54,7 @@ def test_accountant_corrects_a_posted_bill(page):
     amount = selectors.correction_amount(correction=correction)
     assert amount.total == correction.amount_total - bill.amount_total
     values = footer(page)
-    assert values["Amount correction total"] == f"${amount.total:,}"
+    assert values["Amount correction total"] == f"{amount.total} USD"
     assert any(label.startswith(f"Settled against {bill.number}") for label in values)
     screenshot(page, "correction-posted-card")
 
@@ -63,7 +63,7 @@ def test_accountant_corrects_a_posted_bill(page):
     assert page.inner_text('.card-tabs a[href="#tab-corrections"] .badge') == "1"
     bill.refresh_from_db()
     assert bill.balance_due == correction.amount_total - bill.net_paid - bill.credit_applied
-    assert footer(page)["Effective total"] == f"${correction.amount_total:,}"
+    assert footer(page)["Effective total"] == f"{correction.amount_total} USD"
     page.click(".card-tabs >> text=Corrections")
     assert page.locator(f'#tab-corrections a:text-is("{correction.number}")').count() == 1
     screenshot(page, "correction-original-card")

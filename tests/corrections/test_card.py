@@ -142,10 +142,10 @@ def test_corrections_tab_and_footer_on_the_original(accountant_client):
     for correction in (c1, c2):
         assert correction.get_absolute_url() in html
     footer = dict(re.findall(r'<tr class="footer-extra"><th>(.*?)</th><td class="num">(.*?)</td>', html))
-    assert footer["Latest correction no. 2 total"] == "$108.00"
-    assert footer["Reversal corrections total"] == "-$60.00"
-    assert footer["Effective total"] == "$48.00"
-    assert footer["Effective untaxed"] == "$40.00"
+    assert footer["Latest correction no. 2 total"] == "108.00 USD"
+    assert footer["Reversal corrections total"] == "-60.00 USD"
+    assert footer["Effective total"] == "48.00 USD"
+    assert footer["Effective untaxed"] == "40.00 USD"
     assert "48.00 USD" in html  # balance due
 
 
@@ -154,10 +154,10 @@ def test_a_corrections_card_links_its_original_and_shows_its_amount_correction(a
     c1 = correct(bill, "80.00")
     html = card(accountant_client, fresh(c1))
     footer = dict(re.findall(r'<tr class="footer-extra"><th>(.*?)</th><td class="num">(.*?)</td>', html))
-    assert footer["Amount correction total"] == "-$24.00"
-    assert footer["Amount correction VAT 20%"] == "-$4.00"
+    assert footer["Amount correction total"] == "-24.00 USD"
+    assert footer["Amount correction VAT 20%"] == "-4.00 USD"
     link = f'<a href="{bill.get_absolute_url()}">{bill.number}</a>'
-    assert footer[f"Original bill {link}, effective total"] == "$96.00"
+    assert footer[f"Original bill {link}, effective total"] == "96.00 USD"
     assert f"Settled against {link}" in footer
     assert badge(html) == "1"
 
@@ -166,7 +166,7 @@ def test_a_draft_corrections_card_shows_the_prospective_amount_correction(accoun
     bill = bill_of_120()
     draft = correct(bill, "80.00", post=False)
     html = card(accountant_client, fresh(draft))
-    assert 'Prospective amount correction total</th><td class="num">-$24.00' in html
+    assert 'Prospective amount correction total</th><td class="num">-24.00 USD' in html
     assert "(prospective)" in html
 
 

@@ -145,7 +145,7 @@ def test_post_asks_for_confirmation_then_posts(accountant_client):
     response = accountant_client.post(action_url(invoice, "transition", "post"), {"status": "draft"}, follow=True)
     invoice.refresh_from_db()
     assert invoice.status == Status.TO_PAY
-    assert f"{invoice.number}: posted" in response.content.decode()
+    assert f"{invoice.number}: posted; now To pay." in response.content.decode()
 
 
 def test_a_refused_post_shows_the_guard_message_on_the_card(accountant_client):
