@@ -98,14 +98,14 @@ BALANCE_COLUMNS = [
 TEXT_COLUMNS = [("partner", "Partner"), ("company", "Company"), ("currency", "Currency")]
 
 
-def _sort_headers(request, order, params):
+def _sort_headers(order, params):
     """Column headers that sort by themselves on click, flipping direction when already sorted."""
     current = order[0] if order else "partner"
     headers = []
     for key, label in TEXT_COLUMNS + [(key, label) for key, label, _, _ in BALANCE_COLUMNS]:
         sorted_here = current.lstrip("-") == key
         descending = sorted_here and current.startswith("-")
-        next_order = key if (sorted_here and descending) else (f"-{key}" if sorted_here else key)
+        next_order = f"-{key}" if sorted_here and not descending else key
         headers.append(
             {
                 "label": label,
@@ -154,7 +154,7 @@ def partner_balances_view(request):
         request,
         "Partner balances",
         form=form,
-        headers=_sort_headers(request, order, params),
+        headers=_sort_headers(order, params),
         extra_params=[("o", order[0])],
         rows=rows,
         totals=totals,
