@@ -5,6 +5,8 @@ from django.apps import apps
 from django.contrib.auth.models import Group
 from django.db import connection
 
+from tests import factories
+
 
 @pytest.fixture(autouse=True)
 def _enable_db(db):
@@ -15,6 +17,18 @@ def _enable_db(db):
         from importlib import import_module
 
         import_module("invoicing.migrations.0002_roles").create_roles(apps, None)
+
+
+@pytest.fixture
+def accountant_client(client):
+    client.force_login(factories.accountant())
+    return client
+
+
+@pytest.fixture
+def reviewer_client(client):
+    client.force_login(factories.reviewer())
+    return client
 
 
 @pytest.fixture

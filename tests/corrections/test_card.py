@@ -3,7 +3,6 @@
 import re
 from decimal import Decimal
 
-import pytest
 from django.urls import reverse
 
 from corrections.card import CREATE_CORRECTION
@@ -14,18 +13,6 @@ from tests import factories
 from tests.corrections.support import correct, fresh
 
 D = Decimal
-
-
-@pytest.fixture
-def accountant_client(client):
-    client.force_login(factories.accountant())
-    return client
-
-
-@pytest.fixture
-def reviewer_client(client):
-    client.force_login(factories.reviewer())
-    return client
 
 
 def bill_of_120():

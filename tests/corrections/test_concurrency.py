@@ -1,25 +1,15 @@
 """Two corrections of one original posted at once get distinct indexes and both count (PostgreSQL only)."""
 
-import threading
 import time
 
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection
 
 from corrections import selectors
 from corrections import services as correction_services
-from invoicing import services
 from invoicing.models import Document
 from tests import factories
+from tests.concurrency import post_at_once
 from tests.corrections.support import correct, fresh
-
-
-def lock_document_row_only(document):
-    locked = Document.objects.select_for_update(of=("self",)).select_related("type", "partner").get(pk=document.pk)
-    if locked.status != document.status:
-        raise ValidationError(services.STALE_MESSAGE)
-    return locked
 
 
 @pytest.mark.postgres
@@ -41,28 +31,8 @@ def test_two_corrections_posted_at_once_take_distinct_indexes(require_postgres, 
         return effective_total(**kwargs)
 
     monkeypatch.setattr(correction_services, "effective_total", slow_effective_total)
-    # The core's lock also locks the joined type and partner rows, which would queue the two posts by
-    # itself; lock the correction's row alone so only the corrections app's lock on the original counts.
-    monkeypatch.setattr(services, "_lock", lock_document_row_only)
 
-    start = threading.Barrier(2)
-    outcomes = {}
-
-    def post(document):
-        try:
-            start.wait()
-            services.document_post(document=Document.objects.get(pk=document.pk), user=user)
-            outcomes[document.pk] = "posted"
-        except ValidationError as error:
-            outcomes[document.pk] = error.messages[0]
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=post, args=(document,)) for document in (first, reversal)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcomes = post_at_once([first, reversal], user)
 
     assert set(outcomes.values()) == {"posted"}, outcomes
     assert sorted([fresh(first).correction_index, fresh(reversal).correction_index]) == [1, 2]

@@ -14,18 +14,6 @@ from tests import factories
 D = Decimal
 
 
-@pytest.fixture
-def accountant_client(client):
-    client.force_login(factories.accountant())
-    return client
-
-
-@pytest.fixture
-def reviewer_client(client):
-    client.force_login(factories.reviewer())
-    return client
-
-
 def card_url(document):
     return document.get_absolute_url()
 

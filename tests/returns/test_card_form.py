@@ -2,17 +2,9 @@
 
 from decimal import Decimal
 
-import pytest
-
 from returns.services import return_create
 from tests import factories
 from tests.returns.helpers import invoice_of_60
-
-
-@pytest.fixture
-def accountant_client(client):
-    client.force_login(factories.accountant())
-    return client
 
 
 def card_post_data(document, quantity):

@@ -1,25 +1,15 @@
 """Check returned quantity under concurrent posts (SPEC 7): row locks on the sold lines, PostgreSQL only."""
 
-import threading
 import time
 
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import connection
 
-from invoicing import services
 from invoicing.models import Document, Status
 from returns import rules
 from returns.services import return_create
 from tests import factories
+from tests.concurrency import post_at_once
 from tests.returns.helpers import invoice_of_60, set_quantity
-
-
-def lock_document_row_only(document):
-    locked = Document.objects.select_for_update(of=("self",)).select_related("type", "partner").get(pk=document.pk)
-    if locked.status != document.status:
-        raise ValidationError(services.STALE_MESSAGE)
-    return locked
 
 
 @pytest.mark.postgres
@@ -40,29 +30,8 @@ def test_two_returns_posted_at_once_never_exceed_the_sold_quantity(require_postg
         return result
 
     monkeypatch.setattr(rules.selectors, "returned_quantities", slow_sum)
-    # The core's document lock also locks the joined type and partner rows, which happens to queue
-    # two returns of one customer; lock the document row alone so that only the returns app's lock on
-    # the sold lines stands between the two posts.
-    monkeypatch.setattr(services, "_lock", lock_document_row_only)
 
-    start = threading.Barrier(2)
-    outcomes = {}
-
-    def post(document):
-        try:
-            start.wait()
-            services.document_post(document=Document.objects.get(pk=document.pk), user=user)
-            outcomes[document.pk] = "posted"
-        except ValidationError as error:
-            outcomes[document.pk] = error.messages[0]
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=post, args=(document,)) for document in (first, second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcomes = post_at_once([first, second], user)
 
     assert list(outcomes.values()).count("posted") == 1, outcomes
     refused = [message for message in outcomes.values() if message != "posted"]

@@ -2,7 +2,6 @@
 
 from decimal import Decimal
 
-import pytest
 from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -15,12 +14,6 @@ from tests import factories
 from tests.returns.helpers import bill_of_60, invoice_of_60, sales_type, set_quantity
 
 D = Decimal
-
-
-@pytest.fixture
-def accountant_client(client):
-    client.force_login(factories.accountant())
-    return client
 
 
 def return_url(document):
