@@ -77,6 +77,9 @@ def attach_loaded(*, document, lines=None, payments=None):
 
 
 def document_payments(*, document):
+    attached = getattr(document, "_prefetched_objects_cache", {}).get("payments")
+    if attached is not None:  # loaded once per card (see attach_loaded)
+        return list(attached)
     return list(Payment.objects.filter(document=document).select_related("method", "created_by", "document__type"))
 
 

@@ -162,7 +162,44 @@ PRINT_SOURCE = registry.PrintSection(
 )
 
 
+# ----------------------------------------------------------------------------- debt tab
+def debt_rows(*, document):
+    """How returns move the balance: on a source, the credit each posted return applied to it; on a
+    return, the part of its total applied to its source (the rest is paid back by refund payments)."""
+    if document.status not in POSTED_STATUSES:
+        return []
+    if selectors.is_return_document(document):
+        if not document.credit_applied:
+            return []
+        source = next((line.source_line.document for line in _return_lines(document) if line.source_line_id), None)
+        # A return of a correction credits the correction's original.
+        target = source.original if source is not None and source.original_id else source
+        return [
+            registry.DebtRow(
+                label=f"Applied to {target}" if target else "Applied to its source",
+                amount=-document.credit_applied,
+                url=target.get_absolute_url() if target else None,
+                reference=target.display_number if target else "",
+            )
+        ]
+    if not _is_source(document) or document.original_id:  # a correction's credit goes to its original
+        return []
+    returns, _ = _summary(document)
+    return [
+        registry.DebtRow(
+            label=f"Credit from {r.type_label.lower()} {r.display_number}",
+            amount=-r.credit_applied,
+            url=r.get_absolute_url(),
+            reference=r.display_number,
+            date=r.date,
+        )
+        for r in returns
+        if r.status in POSTED_STATUSES and r.credit_applied
+    ]
+
+
 def register():
+    registry.debt_rows(debt_rows)
     registry.card_action(RETURN_ACTION)
     registry.line_column(RETURNED_COLUMNS)
     registry.line_column(SOURCE_COLUMN)

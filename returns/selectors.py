@@ -55,13 +55,18 @@ def line_return_rows(*, lines):
     return rows
 
 
-def _returns_of(document):
+def _document_and_corrections(document):
     # A return made from a correction credits the correction's original, so the original lists it too.
-    return Q(lines__source_line__document=document) | Q(lines__source_line__document__original=document)
+    # A subquery on documents (each side indexed), not an OR across the joined lines, which would scan them.
+    return Document.objects.filter(Q(pk=document.pk) | Q(original_id=document.pk)).values("pk")
+
+
+def _returns_of(document):
+    return Q(lines__source_line__document_id__in=_document_and_corrections(document))
 
 
 def _returns_of_line(document):
-    return Q(source_line__document=document) | Q(source_line__document__original=document)
+    return Q(source_line__document_id__in=_document_and_corrections(document))
 
 
 def document_returns(*, document):
