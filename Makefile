@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint fmt migrate seed browser-deps clean
+.PHONY: help run test lint fmt migrate seed check-balances bench clean
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -41,6 +41,12 @@ migrate: $(STAMP) ## Apply migrations
 
 seed: $(STAMP) ## Load the demo data (idempotent)
 	$(BIN)/python manage.py seed_demo
+
+check-balances: $(STAMP) ## Audit every stored balance and status against its lines, payments, corrections and returns
+	$(BIN)/python manage.py check_balances
+
+bench: $(STAMP) ## Time the report pages and a card on N scratch documents (make bench N=100000)
+	$(BIN)/python manage.py bench_reports --documents $(or $(N),1000)
 
 clean: ## Remove the virtualenv and the SQLite database
 	rm -rf $(VENV) db.sqlite3
