@@ -33,6 +33,13 @@ def correction_rule_error(document):
         return f"The correction company must match the original {what} company ({original.company})."
     if document.currency != original.currency:
         return f"The correction currency must match the original {what} currency ({original.currency})."
+    if document.type_id != original.type_id:
+        return f"The correction type must match the original {what} type ({original.type})."
+    if original.type.is_return:
+        return (
+            f"{original} is a return: cancel it and record the return again instead of correcting it, so the "
+            "returned quantities and the credit it applied stay right."
+        )
     return None
 
 

@@ -41,6 +41,11 @@ def creation_refusal(*, document, user, reversal=False):
         return f"{document} is canceled; a canceled {what} cannot be corrected."
     if reversal and document.kind != Kind.BILL:
         return "Reversal exists on bill corrections only; correct an invoice with a replacement."
+    if document.type.is_return:
+        return (
+            f"{document} is a return: cancel it and record the return again instead of correcting it, so the "
+            "returned quantities and the credit it applied stay right."
+        )
     return None
 
 

@@ -9,7 +9,7 @@ import csv
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -56,6 +56,12 @@ def status_badge(document):
     )
 
 
+def _csv_text(value):
+    """Names typed by users, made safe for spreadsheets (a leading = + - @ would run as a formula)."""
+    text = str(value)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
+
+
 # ----------------------------------------------------------------------------- list filters
 class ReturnDocumentsFilter(admin.SimpleListFilter):
     title = "return documents"
@@ -99,7 +105,13 @@ class DocumentLineInline(admin.TabularInline):
     verbose_name_plural = "Lines"
 
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related("taxes")
+        source = "source_line__document"
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("source_line__item", f"{source}__type", f"{source}__partner")
+            .prefetch_related("taxes")
+        )
 
     def get_extra(self, request, obj=None, **kwargs):
         return 3 if obj is None else 1
@@ -232,6 +244,11 @@ class DocumentAdmin(admin.ModelAdmin):
         services.document_delete(document=obj, user=request.user)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and object_id:
+            document = self.get_object(request, object_id)
+            if document is not None and not document.is_editable and self.has_view_permission(request, document):
+                messages.error(request, f"{services.STALE_MESSAGE} ({document} is {document.get_status_display()}.)")
+                return HttpResponseRedirect(request.path)
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except ValidationError as error:
@@ -281,7 +298,7 @@ class DocumentAdmin(admin.ModelAdmin):
         document = self._document(request, pk)
         transition = card.TRANSITIONS.get(name)
         if transition is None:
-            raise PermissionDenied
+            raise Http404(f"No transition named {name!r}.")
         if not request.user.has_perm(transition.permission):
             raise PermissionDenied
         if request.method == "POST":
@@ -347,8 +364,8 @@ class DocumentAdmin(admin.ModelAdmin):
         writer.writerow(["Number", "Date", "Partner", "Type", "Status", "Total", "Balance due", "Currency", "Due"])
         for d in queryset.iterator(chunk_size=2000):
             writer.writerow(
-                [d.display_number, d.date, d.partner, d.type, d.get_status_display(), d.amount_total,
-                 d.balance_due, d.currency, d.due_date or ""]
+                [d.display_number, d.date, _csv_text(d.partner), _csv_text(d.type), d.get_status_display(),
+                 d.amount_total, d.balance_due, d.currency, d.due_date or ""]
             )  # fmt: skip
         return response
 
@@ -449,6 +466,12 @@ class InvoiceTypeAdmin(DocumentTypeAdmin):
 class TaxAdmin(admin.ModelAdmin):
     list_display = ["name", "rate", "group"]
     search_fields = ["name", "group"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Lines carry their taxes: a tax on any line stays (its amounts would vanish with it).
+        if obj is not None and DocumentLine.objects.filter(taxes=obj).exists():
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(PaymentMethod)

@@ -93,6 +93,16 @@ class Tax(models.Model):
     def __str__(self):
         return self.name
 
+    def is_on_posted_lines(self):
+        return DocumentLine.objects.filter(taxes=self).exclude(document__status=Status.DRAFT).exists()
+
+    def clean(self):
+        # Posted documents keep the tax amounts they were posted with: a new rate is a new tax.
+        if self.pk and Tax.objects.filter(pk=self.pk).exclude(rate=self.rate).exists() and self.is_on_posted_lines():
+            raise ValidationError(
+                {"rate": "Posted documents carry this tax; create a new tax with the new rate instead."}
+            )
+
 
 class Item(models.Model):
     name = models.CharField(max_length=200)
@@ -155,6 +165,8 @@ class DocumentType(models.Model):
         return self.name
 
     def clean(self):
+        if self.pk:
+            self._check_changes_in_use()
         if self.return_type_id is None:
             return
         target = self.return_type
@@ -171,6 +183,24 @@ class DocumentType(models.Model):
         if not target.is_return:
             raise ValidationError(
                 {"return_type": f"“{target}” does not have the Return flag; only return types can be chosen."}
+            )
+
+    def _check_changes_in_use(self):
+        stored = DocumentType.objects.filter(pk=self.pk).values("is_return", "prices_include_tax", "kind").first()
+        if stored is None:
+            return
+        if stored["is_return"] and not self.is_return:
+            users = DocumentType.objects.filter(return_type=self).exclude(pk=self.pk)
+            if users.exists():
+                names = ", ".join(str(t) for t in users)
+                raise ValidationError({"is_return": f"{names} use “{self}” as their Return type; change them first."})
+        changed = [name for name in ("is_return", "prices_include_tax") if stored[name] != getattr(self, name)]
+        if changed and self.documents.exclude(status=Status.DRAFT).exists():
+            raise ValidationError(
+                {
+                    changed[0]: "Posted documents of this type were computed with this setting; create a new type "
+                    "and deactivate this one instead."
+                }
             )
 
 
@@ -216,7 +246,8 @@ def reset_refusal(document):
 def cancel_refusal(document):
     if document.net_paid != 0:
         return (
-            f"Net paid is {document.net_paid} {document.currency}; refund the payments first so that net paid is zero."
+            f"Net paid is {document.net_paid} {document.currency}: a paid document is not canceled. To undo it, "
+            "post a correction (to zero) and refund the open credit it leaves."
         )
     return _dependents_refusal(document)
 
@@ -393,6 +424,17 @@ class Document(ConcurrentTransitionMixin, models.Model):
             errors["partner"] = message
         if self.is_reversal and self.kind != Kind.BILL:
             errors["is_reversal"] = "Reversal exists on bill corrections only."
+        if (
+            self.number
+            and self.type_id
+            and self.date
+            and not self.number.startswith(f"{self.type.series}/{self.date.year}/")
+        ):
+            # Numbering stays gapless per type and year: a reset document keeps its number, so both stay.
+            errors["type"] = (
+                f"This document keeps its number {self.number}: its type and its year cannot change. "
+                "Cancel it and enter a new document instead."
+            )
         if self.due_date and self.date and self.due_date < self.date:
             errors["due_date"] = "The due date cannot be before the document date."
         if errors:

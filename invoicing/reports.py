@@ -76,6 +76,17 @@ class CalendarFilterForm(ReportFilterForm):
     date_to = forms.DateField(label="Due until", required=False, widget=_DateInput)
     bucket = forms.ChoiceField(choices=[("week", "Weeks"), ("day", "Days")], required=False)
 
+    MAX_PERIOD = timedelta(days=731)
+
+    def clean(self):
+        # A bounded page: at most two years of rows (and of chart) per currency.
+        cleaned = super().clean()
+        start = cleaned.get("date_from") or timezone.localdate()
+        end = cleaned.get("date_to")
+        if end and end - start > self.MAX_PERIOD:
+            self.add_error("date_to", "Choose a period of at most two years; later balances show under “Later”.")
+        return cleaned
+
 
 class OpenDocumentsFilterForm(ReportFilterForm):
     kind = forms.ChoiceField(choices=[("", "Bills and invoices"), *Kind.choices], required=False)

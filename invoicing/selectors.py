@@ -313,10 +313,16 @@ def payment_calendar(
         open_documents(company=company, partner=partner, currency=currency, today=today).select_related(None).order_by()
     )
     sums = {"incoming": _money_sum(invoice), "outgoing": _money_sum(bill)}
-    # The overdue and later ends in one query; the dated buckets truncated in SQL in the other.
+    # The overdue, "due before the period" and later ends in one query; the dated buckets in the other.
     edges = (
-        documents.filter(Q(due__lt=today) | Q(due__gt=end))
-        .annotate(edge=Case(When(due__lt=today, then=Value("overdue")), default=Value("later")))
+        documents.filter(Q(due__lt=start) | Q(due__gt=end))
+        .annotate(
+            edge=Case(
+                When(due__lt=today, then=Value("overdue")),
+                When(due__lt=start, then=Value("before")),
+                default=Value("later"),
+            )
+        )
         .values("currency", "edge")
         .annotate(**sums)
     )
@@ -337,6 +343,8 @@ def payment_calendar(
     # Every bucket of the period, empty ones included, so the table and chart keep a regular axis.
     step = timedelta(weeks=1) if bucket == "week" else timedelta(days=1)
     layout = [("Overdue", "overdue", None, today - timedelta(days=1))]
+    if start > today:  # what falls due before the period still counts in the cumulative net
+        layout.append((f"Due before {start:%d %b %Y}", "before", today, start - timedelta(days=1)))
     cursor = _bucket_start(start, bucket)
     while cursor <= end:
         label = f"Week of {cursor:%d %b %Y}" if bucket == "week" else f"{cursor:%a %d %b %Y}"

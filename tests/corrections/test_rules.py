@@ -119,3 +119,20 @@ def test_a_posted_correction_can_be_canceled_and_the_original_reset_afterwards(b
     assert bill.status == Status.DRAFT and bill.balance_due == 0
     bill = factories.posted(bill)
     assert bill.debt_total == D("120.00") and bill.balance_due == D("120.00")
+
+
+def test_a_correction_keeps_the_type_of_its_original():
+    bill = factories.posted(factories.bill(lines=[factories.line(unit_price="100.00")]))
+    correction = services.correction_create(document=bill, user=factories.accountant())
+    correction.type = factories.bill_type(name="Other bill", series="OB")
+    with pytest.raises(ValidationError, match="correction type must match the original bill type"):
+        correction.full_clean()
+
+
+def test_a_return_document_is_not_corrected():
+    from returns.services import return_create
+    from tests.returns.helpers import invoice_of_60
+
+    credit_note = factories.posted(return_create(document=invoice_of_60(), user=factories.accountant()))
+    with pytest.raises(ValidationError, match="is a return: cancel it and record the return again"):
+        services.correction_create(document=credit_note, user=factories.accountant())

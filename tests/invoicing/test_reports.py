@@ -242,3 +242,17 @@ def test_partner_balance_report_totals_come_from_the_rows_per_currency(dataset):
         ("USD", "Northwind"),
     ]
     assert totals == selectors.partner_balance_totals()
+
+
+def test_payment_calendar_keeps_what_falls_due_before_the_period(dataset):
+    calendars = {c.currency: c for c in selectors.payment_calendar(bucket="day", date_from=TODAY + timedelta(days=5))}
+    usd = calendars["USD"]
+    before = usd.buckets[1]
+    assert before.label.startswith("Due before") and before.outgoing == D("80.00")
+    assert (usd.incoming, usd.outgoing, usd.net) == (D("120.00"), D("105.00"), D("15.00"))
+
+
+def test_payment_calendar_refuses_a_period_longer_than_two_years(accountant_client):
+    url = reverse("admin:report_payment_calendar")
+    response = accountant_client.get(url, {"bucket": "day", "date_to": str(TODAY + timedelta(days=3000))})
+    assert response.status_code == 200 and "at most two years" in response.content.decode()
