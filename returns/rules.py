@@ -81,9 +81,12 @@ def _header_error(document, source_doc):
 
 
 def _lock_source_lines(line_ids):
-    """Row locks on the sold lines until the transaction ends: concurrent posts of returns of the same
-    line queue here, and each sums the returned quantity only after the previous one committed."""
+    """Row locks on the sold lines, and on the originals of their correction chains, until the
+    transaction ends: concurrent posts of returns of the same goods (from an invoice or from its
+    correction) queue here, and each sums the returned quantity only after the previous one committed."""
     if connection.in_atomic_block:
+        roots = selectors.chain_root_ids(line_ids=line_ids)
+        list(Document.objects.select_for_update().filter(pk__in=roots).order_by("pk").values_list("pk"))
         list(DocumentLine.objects.select_for_update().filter(pk__in=line_ids).order_by("pk").values_list("pk"))
 
 

@@ -36,13 +36,53 @@ def returned_quantity(*, line):
     return total or ZERO
 
 
+def _chain_keys(line_ids):
+    """{line id: (chain original id, document id, position, item id)} for sold lines: one query.
+
+    A correction copies the lines of the state it corrects, in order, so a line of one state and the
+    line at the same position with the same item in another state of the chain are the same goods.
+    """
+    rows = DocumentLine.objects.filter(pk__in=list(line_ids)).values_list(
+        "pk", "document_id", "document__original_id", "position", "item_id"
+    )
+    return {pk: (original or document, document, position, item) for pk, document, original, position, item in rows}
+
+
 def returned_quantities(*, line_ids, exclude_document=None):
-    """{source line id: returned quantity} for many lines in one query (lines never returned are absent)."""
-    rows = _counted_return_lines().filter(source_line_id__in=list(line_ids))
+    """{source line id: returned quantity} for many lines in two queries (lines never returned are absent).
+
+    What was returned from any state of the line's correction chain counts too: goods returned from
+    an invoice cannot be returned again from its correction.
+    """
+    keys = _chain_keys(line_ids)
+    roots = {root for root, _, _, _ in keys.values()}
+    rows = _counted_return_lines().filter(
+        Q(source_line__document_id__in=roots) | Q(source_line__document__original_id__in=roots)
+    )
     if exclude_document is not None and exclude_document.pk:
         rows = rows.exclude(document_id=exclude_document.pk)
-    rows = rows.order_by().values("source_line_id").annotate(total=Sum("quantity"))
-    return {row["source_line_id"]: row["total"] for row in rows}
+    source = "source_line__document"
+    rows = (
+        rows.order_by()
+        .values("source_line_id", f"{source}_id", f"{source}__original_id", "source_line__position",
+                "source_line__item_id")
+        .annotate(total=Sum("quantity"))
+    )  # fmt: skip
+    returned = {}
+    for row in rows:
+        row_root = row[f"{source}__original_id"] or row[f"{source}_id"]
+        row_goods = (row_root, row["source_line__position"], row["source_line__item_id"])
+        for line_id, (root, document, position, item) in keys.items():
+            same_line = row["source_line_id"] == line_id
+            other_state = row[f"{source}_id"] != document and row_goods == (root, position, item)
+            if same_line or other_state:
+                returned[line_id] = returned.get(line_id, ZERO) + row["total"]
+    return returned
+
+
+def chain_root_ids(*, line_ids):
+    """The originals of the chains these sold lines belong to (locked while a return is posted)."""
+    return sorted({root for root, _, _, _ in _chain_keys(line_ids).values()})
 
 
 def line_return_rows(*, lines):
