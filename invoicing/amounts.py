@@ -75,11 +75,3 @@ def line_amounts(*, quantity, unit_price, discount, rates, prices_include_tax, c
     elif remainder:
         untaxed += remainder
     return Amounts(untaxed, taxes)
-
-
-def document_amounts(lines):
-    """Sum of line amounts; `lines` yields `Amounts`."""
-    total = Amounts()
-    for amounts in lines:
-        total = total + amounts
-    return total

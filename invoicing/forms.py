@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from invoicing import registry
 from invoicing.amounts import minor_unit_exponent
-from invoicing.models import Document, DocumentLine, Item, PaymentKind, PaymentMethod, Tax
+from invoicing.models import Document, DocumentLine, Item, PaymentKind, PaymentMethod, Tax, payment_label
 from invoicing.services import check_line_taxes
 
 
@@ -137,6 +137,4 @@ class PaymentForm(forms.Form):
             self.fields["amount"].initial = -document.balance_due
         else:
             self.fields["amount"].initial = document.balance_due
-        if document.is_return:
-            label = "Refund to customer" if document.kind == "bill" else "Refund from supplier"
-            self.fields["kind"].choices = [(PaymentKind.PAYMENT, label), (PaymentKind.REFUND, "Refund")]
+        self.fields["kind"].choices = [(kind, payment_label(document, kind)) for kind in PaymentKind.values]

@@ -20,8 +20,7 @@ from djmoney.models.fields import CurrencyField
 from djmoney.money import Money
 
 from invoicing import registry
-
-ZERO = Decimal("0")
+from invoicing.amounts import ZERO
 
 
 def amount_field(verbose_name, **kwargs):
@@ -602,10 +601,14 @@ class Payment(models.Model):
 
     @property
     def label(self):
-        """A return's payments flow the other way, so they are named for what they are."""
-        if self.kind == PaymentKind.PAYMENT and self.document.is_return:
-            return "Refund to customer" if self.document.kind == Kind.BILL else "Refund from supplier"
-        return self.get_kind_display()
+        return payment_label(self.document, self.kind)
+
+
+def payment_label(document, kind):
+    """A return's payments flow the other way, so they are named for what they are."""
+    if kind == PaymentKind.PAYMENT and document.is_return:
+        return "Refund to customer" if document.kind == Kind.BILL else "Refund from supplier"
+    return PaymentKind(kind).label
 
 
 class DocumentSequence(models.Model):

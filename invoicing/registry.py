@@ -31,7 +31,10 @@ def _add(registry, function):
 
 
 def post_refusal(function):
-    """Register `function(document) -> message or None`, asked before a document is posted."""
+    """Register `function(document) -> message or None`, asked before a document is posted.
+
+    The card asks it too, to show why Post is refused; `getattr(document, "posting", False)` is True
+    only inside `document_post`, where a guard may lock rows it checks."""
     return _add(_post_refusals, function)
 
 

@@ -24,7 +24,6 @@ from invoicing import selectors
 from invoicing.amounts import round_money
 from invoicing.models import Company, Kind, Partner
 
-ZERO = Decimal("0")
 ROWS_PER_PAGE = 50
 
 

@@ -12,7 +12,6 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     OuterRef,
-    Prefetch,
     Q,
     Subquery,
     Sum,
@@ -85,15 +84,6 @@ def document_payments(*, document):
 
 def document_history(*, document):
     return list(DocumentTransition.objects.filter(document=document).select_related("user"))
-
-
-def document_with_lines(*, pk):
-    lines = DocumentLine.objects.select_related("item").prefetch_related("taxes")
-    return (
-        Document.objects.select_related("type", "partner", "company", "original", "created_by")
-        .prefetch_related(Prefetch("lines", queryset=lines))
-        .get(pk=pk)
-    )
 
 
 # ----------------------------------------------------------------------------- debt and payment calendar

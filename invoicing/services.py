@@ -264,6 +264,7 @@ def document_post(*, document, user):
         if locked.status != Status.DRAFT:
             raise ValidationError(f"Only a draft can be posted; this document is {locked.get_status_display()}.")
         _check_permission(user, "invoicing.post_document", "post")
+        locked.posting = True  # the guards may take row locks now (the card asks them too, read-only)
         message = post_refusal(locked)
         if message:
             raise ValidationError(f"Cannot post: {message}")

@@ -4,12 +4,9 @@ Only `credit_applied` is given: the debt total belongs to the core and the corre
 merging per key lets each app state what it owns.
 """
 
-from decimal import Decimal
-
+from invoicing.amounts import ZERO
 from invoicing.models import POSTED_STATUSES
 from returns import selectors
-
-ZERO = Decimal("0")
 
 
 def expected_balances(*, documents):

@@ -9,10 +9,9 @@ from decimal import Decimal
 
 from django.db import connection
 
+from invoicing.amounts import ZERO
 from invoicing.models import POSTED_STATUSES, Document, DocumentLine, Kind, Status
 from returns import selectors
-
-ZERO = Decimal("0")
 
 
 def qty(value):
@@ -42,8 +41,9 @@ def _line_error(document, line):
     source_kind = _expected_source_kind(document)
     if line.source_line_id is None:
         return (
-            f"{name}: choose the {Kind(source_kind).label.lower()} line it returns; "
-            f"every line of {a(document.type_label.lower())} comes from {a(Kind(source_kind).label.lower())}."
+            f"{name} returns nothing sold: every line of {a(document.type_label.lower())} comes from "
+            f"{a(Kind(source_kind).label.lower())} line. Delete it, or use the Return button on the "
+            f"{Kind(source_kind).label.lower()} to add what was returned."
         )
     source = line.source_line
     source_doc = source.document
@@ -183,7 +183,7 @@ def draft_lines_error(*, document, lines):
 
 
 def post_refusal(document):
-    return return_error(document, lock=True)
+    return return_error(document, lock=getattr(document, "posting", False))
 
 
 def dependents_refusal(document):

@@ -5,14 +5,11 @@ they give back (`DocumentLine.source_line`). Corrections of a return (`original`
 the corrections app: only the returns themselves count here.
 """
 
-from decimal import Decimal
-
 from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
+from invoicing.amounts import ZERO
 from invoicing.models import POSTED_STATUSES, Document, DocumentLine, Status
-
-ZERO = Decimal("0")
 
 
 def is_return_document(document):

@@ -1,16 +1,12 @@
 """Writes of the returns app: creating a return, and the credit a posted return applies to its source."""
 
-from decimal import Decimal
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from invoicing import services as invoicing_services
-from invoicing.amounts import net_unit_price, round_money
+from invoicing.amounts import ZERO, net_unit_price, round_money
 from invoicing.models import POSTED_STATUSES, Document, DocumentLine, Kind, opposite_kind
 from returns import selectors
-
-ZERO = Decimal("0")
 
 
 def return_label(kind):

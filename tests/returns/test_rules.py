@@ -47,7 +47,9 @@ def refused_on_post(document, message):
 def test_a_return_line_without_a_source_line_is_refused():
     invoice = invoice_of_60()
     document = credit_note([factories.line(description="Loose")], invoice.partner)
-    refused_on_post(document, "Line 1 “Loose”: choose the invoice line it returns")
+    refused_on_post(
+        document, "Line 1 “Loose” returns nothing sold: every line of a credit note comes from an invoice line"
+    )
 
 
 def test_a_credit_note_cannot_return_a_bill_line():

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from invoicing import registry, services
+from invoicing.amounts import round_money
 from invoicing.models import (
     Company,
     Document,
@@ -147,7 +148,7 @@ class Command(BaseCommand):
                 continue
             services.document_post(document=document, user=user)
             if fate == 2:
-                amount = (document.balance_due / 2).quantize(Decimal("0.01"))
+                amount = round_money(document.balance_due / 2, document.currency)
                 self.pay(document, amount, rng.choice(methods), user)
             elif fate in (3, 4):
                 self.pay(document, document.balance_due, rng.choice(methods), user)
