@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from invoicing import registry
+from invoicing import registry, selectors
 from invoicing.amounts import ZERO, Amounts, line_amounts, round_money
 from invoicing.models import (
     Document,
@@ -265,6 +265,10 @@ def document_post(*, document, user):
             raise ValidationError(f"Only a draft can be posted; this document is {locked.get_status_display()}.")
         _check_permission(user, "invoicing.post_document", "post")
         locked.posting = True  # the guards may take row locks now (the card asks them too, read-only)
+        # Freeze what the lines say now, with today's type and currency, whoever saved the draft last.
+        lines = list(locked.lines.prefetch_related("taxes"))
+        document_recompute(document=locked, lines=lines)
+        selectors.attach_loaded(document=locked, lines=lines)
         message = post_refusal(locked)
         if message:
             raise ValidationError(f"Cannot post: {message}")

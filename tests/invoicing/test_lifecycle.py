@@ -187,3 +187,10 @@ def test_a_failing_post_leaves_nothing_half_saved():
     invoice.refresh_from_db()
     assert (invoice.status, invoice.number, invoice.posted_at) == (Status.DRAFT, "", None)
     assert not invoice.transitions.exists()
+
+
+def test_post_recomputes_the_amounts_from_the_lines_as_they_are():
+    invoice = factories.invoice(lines=[factories.line(quantity=5)])
+    Document.objects.filter(pk=invoice.pk).update(amount_total=D("1.00"), amount_untaxed=D("1.00"), amount_tax=0)
+    invoice.refresh_from_db()
+    assert factories.posted(invoice).amount_total == D("60.00")
