@@ -195,7 +195,7 @@ class DocumentAdmin(admin.ModelAdmin):
         partner = "partner"
         if obj is not None and not obj.is_editable:
             partner = "vendor" if self.kind == Kind.BILL else "customer"
-        header = ["type", partner, "company", "date", "due_date", "currency"]
+        header = ["type", partner, "company", "date", "due_date", "currency", "loaded_version"]
         if self.kind == Kind.BILL:
             header.append("vendor_reference")
         return [(None, {"fields": header}), ("Note", {"fields": ["note"], "classes": ["collapse"]})]

@@ -25,11 +25,33 @@ class TypeSelect(forms.Select):
 
 class DocumentForm(forms.ModelForm):
     kind = None  # set by the admin of each list
+    loaded_version = forms.CharField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = Document
         fields = ["type", "partner", "company", "date", "due_date", "currency", "vendor_reference", "note"]
         widgets = {"type": TypeSelect}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["loaded_version"].initial = self.instance.updated_at.isoformat()
+
+    def clean(self):
+        cleaned = super().clean()
+        # Two people editing one draft: the second save must not silently overwrite the first.
+        loaded = cleaned.get("loaded_version")
+        if self.instance.pk and loaded:
+            stored = Document.objects.filter(pk=self.instance.pk).values_list("updated_at", flat=True).first()
+            if stored and stored.isoformat() != loaded:
+                # The next save is then a deliberate choice to keep this version.
+                self.data = self.data.copy()
+                self.data[self.add_prefix("loaded_version")] = stored.isoformat()
+                raise ValidationError(
+                    "Someone else saved this draft after you opened it. Your changes are still below: save again "
+                    "to keep your version, or reload the page to see theirs."
+                )
+        return cleaned
 
     def _post_clean(self):
         # The kind is not a form field: the list the user is in decides it, before model validation.

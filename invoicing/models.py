@@ -322,6 +322,9 @@ class Document(ConcurrentTransitionMixin, models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, editable=False, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Changes on every save of the header: the card's form carries it to refuse overwriting an edit
+    # someone else saved in the meantime.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-date", "-id"]

@@ -384,3 +384,27 @@ def test_type_form_offers_only_return_types_of_the_opposite_kind(client):
     })  # fmt: skip
     assert response.status_code == 302
     assert DocumentType.objects.get(series="INV").return_type == credit_note
+
+
+def test_a_draft_saved_by_someone_else_meanwhile_is_not_overwritten_silently(accountant_client):
+    invoice = factories.invoice()
+    page = accountant_client.get(card_url(invoice)).content.decode()
+    loaded = re.search(r'name="loaded_version" value="([^"]+)"', page).group(1)
+    Document.objects.get(pk=invoice.pk).save()  # someone else saves the draft
+    data = draft_post_data(invoice.type, invoice.partner, invoice.company, [])
+    data.update({"loaded_version": loaded, "note": "mine", "lines-INITIAL_FORMS": "0"})
+    lines = invoice.lines.all()
+    data.update({"lines-TOTAL_FORMS": str(len(lines)), "lines-INITIAL_FORMS": str(len(lines))})
+    for n, line in enumerate(lines):
+        data.update({f"lines-{n}-id": line.pk, f"lines-{n}-document": invoice.pk, f"lines-{n}-position": line.position,
+                     f"lines-{n}-description": line.description, f"lines-{n}-quantity": line.quantity,
+                     f"lines-{n}-unit_price": line.unit_price, f"lines-{n}-discount": line.discount})  # fmt: skip
+    response = accountant_client.post(card_url(invoice), data)
+    assert response.status_code == 200 and "Someone else saved this draft" in response.content.decode()
+    invoice.refresh_from_db()
+    assert invoice.note == ""
+    fresh_version = re.search(r'name="loaded_version" value="([^"]+)"', response.content.decode()).group(1)
+    response = accountant_client.post(card_url(invoice), {**data, "loaded_version": fresh_version})
+    assert response.status_code == 302
+    invoice.refresh_from_db()
+    assert invoice.note == "mine"
