@@ -196,12 +196,29 @@ class DocumentAdmin(admin.ModelAdmin):
         if obj is not None and not obj.is_editable:
             partner = "vendor" if self.kind == Kind.BILL else "customer"
         header = ["type", partner, "company", "date", "due_date", "currency", "loaded_version"]
+        if obj is not None and obj.original_id:  # a correction names what it corrects
+            header[:0] = ["original_bill", "reversal"] if self.kind == Kind.BILL else ["original_invoice"]
         if self.kind == Kind.BILL:
             header.append("vendor_reference")
         return [(None, {"fields": header}), ("Note", {"fields": ["note"], "classes": ["collapse"]})]
 
     def get_readonly_fields(self, request, obj=None):
-        return ["vendor", "customer"]
+        return ["vendor", "customer", "original_bill", "original_invoice", "reversal"]
+
+    def _original_link(self, document):
+        return format_html('<a href="{}">{}</a>', document.original.get_absolute_url(), document.original)
+
+    @admin.display(description="Original bill")
+    def original_bill(self, document):
+        return self._original_link(document)
+
+    @admin.display(description="Original invoice")
+    def original_invoice(self, document):
+        return self._original_link(document)
+
+    @admin.display(description="Reversal", boolean=True)
+    def reversal(self, document):
+        return document.is_reversal
 
     @admin.display(description="Vendor")
     def vendor(self, document):
@@ -274,7 +291,8 @@ class DocumentAdmin(admin.ModelAdmin):
         if formsets:
             context["line_preview_data"] = formsets[0].formset.preview_data
         if obj is not None:
-            context.update(title=str(obj), subtitle=None)
+            title = f"{obj} — correction of {obj.original.display_number}" if obj.original_id else str(obj)
+            context.update(title=title, subtitle=None)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     # ---- extra views: transitions, payments, print, CSV
@@ -312,7 +330,7 @@ class DocumentAdmin(admin.ModelAdmin):
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             else:
-                messages.success(request, f"{document}: {transition.done}; now {document.get_status_display()}.")
+                messages.success(request, f"{document} is now {document.get_status_display()}.")
             return HttpResponseRedirect(document.get_absolute_url())
         context = {
             **self.admin_site.each_context(request),

@@ -7,7 +7,8 @@ from django.template.loader import render_to_string
 from djmoney.money import Money
 
 from invoicing import registry, selectors, services
-from invoicing.models import POSTED_STATUSES, Kind, PaymentKind, Status, cancel_refusal, post_refusal, reset_refusal
+from invoicing.amounts import round_money
+from invoicing.models import POSTED_STATUSES, Kind, Status, cancel_refusal, post_refusal, reset_refusal
 
 
 @dataclass(frozen=True)
@@ -29,8 +30,8 @@ TRANSITIONS = {
         Transition(
             "post", "Post", services.document_post, "invoicing.post_document", post_refusal, (Status.DRAFT,),
             "posted",
-            "Posting assigns the next number of the type and freezes the lines and amounts. It cannot be undone; "
-            "a posted document is fixed by a correction or a return.",
+            "Posting assigns the next number of the type for good and freezes the lines and amounts. A posted "
+            "document is fixed with a correction or a return (or reset to draft while nothing depends on it).",
             "default",
         ),
         Transition(
@@ -133,7 +134,7 @@ def card_context(*, document, request, kind, lines=None):
 def _as_amount(value):
     """Money as the card writes amounts everywhere else: "96.00 USD"."""
     if isinstance(value, Money):
-        return f"{value.amount} {value.currency}"
+        return f"{round_money(value.amount, str(value.currency))} {value.currency}"
     return value
 
 
@@ -158,8 +159,9 @@ def _read_only_reason(document):
 
 
 def print_context(*, document):
+    from invoicing.debt import document_debt  # the Debt tab's rows, which add up to the balance due
+
     lines = selectors.document_lines(document=document)
-    payments = selectors.document_payments(document=document)
     sections = []
     for section in registry.print_sections():
         if section.visible(document):
@@ -169,7 +171,6 @@ def print_context(*, document):
         "title": registry.title_for(document) or f"{document.type_label} {document.display_number}",
         "lines": lines,
         "totals": totals(document, lines),
-        "payments": payments,
+        "debt": document_debt(document=document),
         "sections": sections,
-        "refund_kind": PaymentKind.REFUND,
     }

@@ -66,7 +66,7 @@ class DocumentLineForm(forms.ModelForm):
         fields = ["position", "item", "description", "quantity", "unit_price", "discount", "taxes"]
         widgets = {
             "taxes": forms.SelectMultiple(attrs={"size": 3, "class": "line-taxes"}),
-            "description": forms.TextInput(attrs={"size": 30}),
+            "description": forms.TextInput(attrs={"size": 22}),
             "position": forms.NumberInput(attrs={"style": "width: 4em"}),
             "quantity": forms.NumberInput(attrs={"style": "width: 7em", "step": "0.001"}),
             "unit_price": forms.NumberInput(attrs={"style": "width: 8em", "step": "0.01"}),
@@ -153,10 +153,7 @@ class PaymentForm(forms.Form):
     def __init__(self, *args, document, **kwargs):
         super().__init__(*args, **kwargs)
         self.document = document
-        # Suggest what settles the document: a payment of the balance due, or a refund of open credit.
+        # Open credit suggests a refund; the amount is typed or filled in with the page's button.
         if document.balance_due < 0:
             self.fields["kind"].initial = PaymentKind.REFUND
-            self.fields["amount"].initial = -document.balance_due
-        else:
-            self.fields["amount"].initial = document.balance_due
         self.fields["kind"].choices = [(kind, payment_label(document, kind)) for kind in PaymentKind.values]

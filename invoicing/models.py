@@ -238,7 +238,7 @@ def _dependents_refusal(document):
 
 def reset_refusal(document):
     if document.payments.exists():
-        return "It has payments; remove them first (register the opposite movement)."
+        return "It has payments, which stay in the books: fix the amount with a correction instead."
     return _dependents_refusal(document)
 
 
@@ -645,6 +645,18 @@ class DocumentTransition(models.Model):
 
     def __str__(self):
         return f"{self.document_id}: {self.source} → {self.target}"
+
+    LABELS = {
+        "post": "Posted",
+        "mark_paid": "Settled (automatic)",
+        "reopen": "Reopened (automatic)",
+        "reset_to_draft": "Reset to draft",
+        "cancel": "Canceled",
+    }
+
+    @property
+    def label(self):
+        return self.LABELS.get(self.name, self.name)
 
 
 class BillTypeManager(models.Manager):

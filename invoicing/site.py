@@ -15,6 +15,7 @@ class BackOfficeSite(admin.AdminSite):
     site_title = "Ledgerline"
     index_title = "Bills, invoices and payments"
     enable_nav_sidebar = True
+    site_url = None  # no public site to "view"
     # The Reports section of the navigation: (url name, title), in the order shown.
     report_links = [
         ("report_partner_balances", "Partner balances"),

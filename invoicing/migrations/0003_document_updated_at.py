@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('invoicing', '0002_roles'),
+        ("invoicing", "0002_roles"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='document',
-            name='updated_at',
+            model_name="document",
+            name="updated_at",
             field=models.DateTimeField(auto_now=True),
         ),
     ]

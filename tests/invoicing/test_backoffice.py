@@ -127,13 +127,13 @@ def test_card_of_a_posted_invoice_is_read_only_and_says_why(accountant_client):
 def test_post_asks_for_confirmation_then_posts(accountant_client):
     invoice = factories.invoice()
     confirm = accountant_client.get(action_url(invoice, "transition", "post"))
-    assert b"cannot be undone" in confirm.content
+    assert b"assigns the next number of the type for good" in confirm.content
     invoice.refresh_from_db()
     assert invoice.status == Status.DRAFT  # GET changes nothing
     response = accountant_client.post(action_url(invoice, "transition", "post"), {"status": "draft"}, follow=True)
     invoice.refresh_from_db()
     assert invoice.status == Status.TO_PAY
-    assert f"{invoice.number}: posted; now To pay." in response.content.decode()
+    assert f"{invoice.number} is now To pay." in response.content.decode()
 
 
 def test_a_refused_post_shows_the_guard_message_on_the_card(accountant_client):

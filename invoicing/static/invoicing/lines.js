@@ -67,4 +67,5 @@
   });
   form.addEventListener("input", refresh);
   document.addEventListener("formset:added", refresh);
+  if (form.querySelector(".errorlist, .errornote")) refresh();
 })();
