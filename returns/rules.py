@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.db import connection
 
-from invoicing.amounts import ZERO
+from invoicing.amounts import ZERO, net_unit_price, round_money
 from invoicing.models import POSTED_STATUSES, Document, DocumentLine, Kind, Status
 from returns import selectors
 
@@ -63,6 +63,13 @@ def _line_error(document, line):
         return f"{name}: the item must be the source line's ({expected} on {source_name(source_doc)})."
     if line.quantity <= 0:
         return f"{name}: the returned quantity must be greater than zero (it is {qty(line.quantity)})."
+    # Goods come back at most at the price they were sold for (after its discount).
+    sold_at = net_unit_price(source.unit_price, source.discount)
+    if net_unit_price(line.unit_price, line.discount) > sold_at:
+        return (
+            f"{name}: the net unit price is above the {round_money(sold_at, document.currency)} it was sold for "
+            f"on {source_name(source_doc)}."
+        )
     return None
 
 

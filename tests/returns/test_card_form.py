@@ -43,3 +43,13 @@ def test_saving_a_returnable_quantity_recomputes_the_amounts(accountant_client):
     assert response.status_code == 302
     credit_note.refresh_from_db()
     assert credit_note.amount_total == Decimal("24.00")
+
+
+def test_a_return_line_cannot_give_back_more_money_than_the_goods_were_sold_for(accountant_client):
+    credit_note = return_create(document=invoice_of_60(), user=factories.accountant())
+    data = card_post_data(credit_note, "1")
+    data["lines-0-unit_price"] = "999.00"
+    response = accountant_client.post(credit_note.get_absolute_url(), data)
+    assert response.status_code == 200
+    assert "the net unit price is above the 10.00 it was sold for" in response.content.decode()
+    assert credit_note.lines.get().unit_price == Decimal("10.00")
