@@ -34,8 +34,7 @@ STALE_MESSAGE = "This document was changed by someone else in the meantime; relo
 # ----------------------------------------------------------------------------- helpers
 def _lock(document):
     """Lock the row and refuse to act on a stale copy (two users, one document)."""
-    # of=("self",): lock the document alone, not the type and partner rows joined to it.
-    locked = Document.objects.select_for_update(of=("self",)).select_related("type", "partner").get(pk=document.pk)
+    locked = document_lock(document)
     if locked.status != document.status:
         raise ValidationError(STALE_MESSAGE)
     return locked
@@ -363,7 +362,9 @@ def document_refresh_balance(*, document, user, fields=()):
 
 
 def document_lock(document):
-    """Lock a document's row for a service of another app (returns the locked, fresh copy)."""
+    """Lock a document's row (returns the locked, fresh copy); services of other apps use it too.
+
+    of=("self",): lock the document alone, not the type and partner rows joined to it."""
     return Document.objects.select_for_update(of=("self",)).select_related("type", "partner").get(pk=document.pk)
 
 
