@@ -1,4 +1,4 @@
-"""The corrections app on the document card, the lists and the print view (through invoicing.registry)."""
+"""The corrections app on the document card, the lists and the print view (hooks of `CorrectionsExtension`)."""
 
 from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -11,14 +11,11 @@ from invoicing import registry
 from invoicing.models import POSTED_STATUSES, Document, Kind, Status
 
 
-def card_chain(document) -> Chain:
+def card_chain(document, ctx) -> Chain:
     """The chain of the document's original, read once per card: the tab, the footer and the debt
     rows all get the same instance, so the card's query count does not grow with the chain."""
-    chain = document.__dict__.get("_corrections_chain")
-    if chain is None:
-        chain = chain_of(original=Document(pk=document.original_id or document.pk))
-        document.__dict__["_corrections_chain"] = chain
-    return chain
+    original_id = document.original_id or document.pk
+    return ctx.remember(("corrections.chain", original_id), lambda: chain_of(original=Document(pk=original_id)))
 
 
 def original_label(document):
@@ -45,13 +42,11 @@ def can_create_correction(document, user):
     return document.status in POSTED_STATUSES and user.has_perm(f"invoicing.add_{document.kind}")
 
 
-CREATE_CORRECTION = registry.CardAction(
-    name="create_correction",
-    label="Create Correction",
-    url=lambda document: reverse("corrections:create", args=[document.pk]),
-    visible=can_create_correction,
-    order=50,
-)
+def card_actions(document, ctx):
+    if not can_create_correction(document, ctx.user):
+        return []
+    url = reverse("corrections:create", args=[document.pk])
+    return [registry.CardAction(name="create_correction", label="Create Correction", url=url, order=50)]
 
 
 # ----------------------------------------------------------------------------- tab
@@ -60,38 +55,34 @@ def tab_visible(document):
     return bool(document.original_id) or document.status != Status.DRAFT
 
 
-def tab_context(document, request):
-    chain = card_chain(document)
-    return {
+def card_tabs(document, ctx):
+    if not tab_visible(document):
+        return []
+    chain = card_chain(document, ctx)
+    counted = sum(1 for row in chain.rows if row.is_counted)
+    context = {
         "chain": chain,
         "rows": chain.rows,
         "original": chain.original,
         "current_pk": document.pk,
         "original_label": original_label(chain.original),
-        "has_counted": any(row.is_counted for row in chain.rows),
+        "has_counted": bool(counted),
+        "can_create": can_create_correction(chain.original, ctx.user),
     }
-
-
-CORRECTIONS_TAB = registry.CardTab(
-    name="corrections",
-    label="Corrections",
-    template="corrections/tab.html",
-    context=tab_context,
-    badge=lambda context: len(context["rows"]),
-    visible=tab_visible,
-    order=50,
-)
+    # The badge counts what moves the figures: posted, non-canceled corrections (SPEC 5).
+    tab = registry.CardTab("corrections", "Corrections", "corrections/tab.html", context, badge=counted, order=50)
+    return [tab]
 
 
 # ----------------------------------------------------------------------------- footer
-def footer_rows(*, document, card):
+def footer_rows(document, ctx):
     """SPEC 5's footer totals: on a correction, its amount correction and where it is settled; on an
     original with corrections, the latest replacement, the reversal adjustments and the effective amounts."""
     if document.original_id:
-        return _correction_footer(document)
+        return _correction_footer(document, ctx)
     if document.status == Status.DRAFT:
         return []
-    chain = card_chain(document)
+    chain = card_chain(document, ctx)
     counted = [row for row in chain.rows if row.is_counted]
     if not counted:
         return []
@@ -105,8 +96,8 @@ def footer_rows(*, document, card):
     return rows
 
 
-def _correction_footer(document):
-    chain = card_chain(document)
+def _correction_footer(document, ctx):
+    chain = card_chain(document, ctx)
     row = chain.row_for(document)
     original = chain.original
     link = format_html('<a href="{}">{}</a>', original.get_absolute_url(), original.display_number)
@@ -165,7 +156,7 @@ CORRECTION_COUNT_COLUMN = registry.ListColumn(
 
 
 # ----------------------------------------------------------------------------- print view
-def correction_title(document):
+def print_title(document, ctx):
     if not document.original_id:
         return None
     original = document.original
@@ -174,13 +165,13 @@ def correction_title(document):
     return f"Draft correction of {original.display_number}"
 
 
-def print_context(document):
+def _print_context(document, ctx):
     """Previous state, new state and their difference (the amount correction).
 
     A replacement's previous state is its previous document (for a draft: the current state). A
     reversal's lines are only the delta, so its states are the effective amounts without and with it.
     """
-    chain = card_chain(document)
+    chain = card_chain(document, ctx)
     row = chain.row_for(document)
     if row.is_reversal:
         before = chain.effective - row.amount_correction if row.is_counted else chain.effective
@@ -209,22 +200,19 @@ def print_context(document):
     }
 
 
-CORRECTION_PRINT = registry.PrintSection(
-    name="correction",
-    template="corrections/print_section.html",
-    context=print_context,
-    visible=lambda document: bool(document.original_id),
-    order=10,
-)
+def print_sections(document, ctx):
+    if not document.original_id:
+        return []
+    return [registry.PrintSection("corrections/print_section.html", _print_context(document, ctx), order=10)]
 
 
 # ----------------------------------------------------------------------------- debt tab
-def debt_rows(*, document):
+def debt_rows(document, ctx):
     """How corrections move the balance: on an original, each counted correction's amount correction;
     on a correction, its own total settled against its original (so it owes nothing itself)."""
     if document.status not in POSTED_STATUSES:
         return []
-    chain = card_chain(document)
+    chain = card_chain(document, ctx)
     if document.original_id:
         row = chain.row_for(document)
         original = chain.original
@@ -247,14 +235,3 @@ def debt_rows(*, document):
         for row in chain.rows
         if row.is_counted
     ]
-
-
-def register():
-    registry.card_action(CREATE_CORRECTION)
-    registry.card_tab(CORRECTIONS_TAB)
-    registry.footer_rows(footer_rows)
-    registry.list_column(ORIGINAL_COLUMN)
-    registry.list_column(CORRECTION_COUNT_COLUMN)
-    registry.print_section(CORRECTION_PRINT)
-    registry.document_title(correction_title)
-    registry.debt_rows(debt_rows)

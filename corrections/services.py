@@ -10,7 +10,10 @@ from invoicing.models import POSTED_STATUSES, Document, Kind, Status
 
 
 def _line_data(line, *, negate=False):
+    """A line of a state, copied into a correction. A replacement's line remembers the line it replaces
+    (SPEC 5 "Lines before and after"); a reversal's lines are a delta and replace nothing."""
     return {
+        "replaces": None if negate else line.pk,
         "item": line.item,
         "description": line.description,
         "quantity": -line.quantity if negate else line.quantity,

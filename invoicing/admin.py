@@ -8,6 +8,8 @@ import csv
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -17,11 +19,12 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from invoicing import card, registry, selectors, services
-from invoicing.forms import DocumentForm, DocumentLineForm, DocumentLineFormSet, PaymentForm
+from invoicing.forms import DocumentForm, LineFormSet, NewDocumentLineFormSet, PaymentForm
 from invoicing.models import (
     Bill,
     BillType,
     Company,
+    Document,
     DocumentLine,
     DocumentType,
     Invoice,
@@ -33,6 +36,8 @@ from invoicing.models import (
     PaymentMethod,
     Status,
     Tax,
+    guards_checked_once,
+    refusal,
 )
 
 STATUS_COLOURS = {
@@ -44,10 +49,8 @@ STATUS_COLOURS = {
 
 
 def status_badge(document):
-    label = document.get_status_display()
-    if document.status == Status.PAID and getattr(document, "payment_count", None) == 0:
-        # Never let a credited document pass for a paid one; a correction settles against its original.
-        label = "Settled against original" if document.original_id else "Settled by credit"
+    # Never let a credited document pass for a paid one; a correction settles against its original.
+    label = selectors.status_words(document=document)
     return format_html(
         '<span class="status-badge status-{}" style="background:{}">{}</span>',
         document.status,
@@ -93,48 +96,12 @@ class PartnerOfListFilter(admin.RelatedFieldListFilter):
         return [(p.pk, str(p)) for p in partners]
 
 
-# ----------------------------------------------------------------------------- lines inline
-class DocumentLineInline(admin.TabularInline):
-    model = DocumentLine
-    form = DocumentLineForm
-    formset = DocumentLineFormSet
-    fields = ["position", "item", "description", "quantity", "unit_price", "discount", "taxes", "line_total"]
-    readonly_fields = ["line_total"]
-    ordering = ["position", "id"]
-    verbose_name = "line"
-    verbose_name_plural = "Lines"
-
-    def get_queryset(self, request):
-        source = "source_line__document"
-        return (
-            super()
-            .get_queryset(request)
-            .select_related("source_line__item", f"{source}__type", f"{source}__partner")
-            .prefetch_related("taxes")
-        )
-
-    def get_extra(self, request, obj=None, **kwargs):
-        return 3 if obj is None else 1
-
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        field = super().formfield_for_dbfield(db_field, request, **kwargs)
-        # No add/edit/view icons beside each line's item: a line picks an item, it does not edit one.
-        if field is not None and hasattr(field.widget, "can_add_related"):
-            field.widget.can_add_related = field.widget.can_change_related = field.widget.can_view_related = False
-        return field
-
-    @admin.display(description="Total")
-    def line_total(self, line):
-        return line.amount_total if line.pk else "—"
-
-
 # ----------------------------------------------------------------------------- documents
 class DocumentAdmin(admin.ModelAdmin):
     kind = None
     form = DocumentForm
     change_form_template = "invoicing/card.html"
     change_list_template = "invoicing/change_list.html"
-    inlines = [DocumentLineInline]
     list_per_page = 50
     show_full_result_count = False  # one COUNT instead of two on a filtered list
     date_hierarchy = "date"
@@ -236,10 +203,6 @@ class DocumentAdmin(admin.ModelAdmin):
             form.base_fields["type"].queryset = DocumentType.objects.filter(kind=self.kind, is_active=True)
         return form
 
-    def get_inlines(self, request, obj):
-        # Posted and canceled documents show their lines read-only in the card's own table.
-        return self.inlines if obj is None or obj.is_editable else []
-
     def has_change_permission(self, request, obj=None):
         if obj is not None and not obj.is_editable:
             return False
@@ -250,30 +213,130 @@ class DocumentAdmin(admin.ModelAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
-    def save_model(self, request, obj, form, change):
-        services.document_save_draft(document=obj, user=request.user)
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        services.document_recompute(document=form.instance)
-
     def delete_model(self, request, obj):
         services.document_delete(document=obj, user=request.user)
 
+    def get_object(self, request, object_id, from_field=None):
+        # The change view asks twice (to choose the editor, then to render read-only): one query.
+        key = (self.model, object_id, from_field)
+        cache = request.__dict__.setdefault("_loaded_documents", {})
+        if key not in cache:
+            cache[key] = super().get_object(request, object_id, from_field)
+        return cache[key]
+
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        if request.method == "POST" and object_id:
-            document = self.get_object(request, object_id)
-            if document is not None and not document.is_editable and self.has_view_permission(request, document):
-                messages.error(request, f"{services.STALE_MESSAGE} ({document} is {document.get_status_display()}.)")
-                return HttpResponseRedirect(request.path)
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except ValidationError as error:
-            # A draft posted by someone else while this form was open: say so, keep nothing half-saved.
-            messages.error(request, " ".join(error.messages))
-            if object_id:
-                return HttpResponseRedirect(request.path)
-            return HttpResponseRedirect(reverse(f"admin:invoicing_{self.model._meta.model_name}_changelist"))
+        """Drafts the user may edit open in the draft editor; everything else renders read-only."""
+        obj = None
+        if object_id is not None:
+            obj = self.get_object(request, unquote(object_id))
+            if obj is None:
+                return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        editable = (
+            self.has_add_permission(request)
+            if obj is None
+            else obj.is_editable and self.has_change_permission(request, obj)
+        )
+        if editable:
+            return self._draft_editor(request, obj, form_url, extra_context)
+        if request.method == "POST" and obj is not None and self.has_view_permission(request, obj):
+            if obj.is_editable:
+                raise PermissionDenied
+            messages.error(request, f"{services.STALE_MESSAGE} ({obj} is {obj.get_status_display()}.)")
+            return HttpResponseRedirect(request.path)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def _draft_editor(self, request, obj, form_url, extra_context):
+        """The header form and the lines formset parse what was typed; `document_create` or
+        `document_draft_save` validate and write it; their errors go back onto the forms, input kept."""
+        form_class = self.get_form(request, obj, change=obj is not None)
+        lines = selectors.document_lines(document=obj) if obj is not None else []
+        kept = {line.pk: {"source_line": line.source_line_id, "replaces": line.replaces_id} for line in lines}
+        instance = obj or Document(kind=self.kind)
+        formset_class = LineFormSet if obj is not None else NewDocumentLineFormSet
+        if request.method == "POST":
+            form = form_class(request.POST, instance=instance)
+            formset = formset_class(request.POST, prefix="lines", kept=kept)
+            if form.is_valid() and formset.is_valid():
+                try:
+                    document = self._save_draft(request, obj, form, formset)
+                except ValidationError as error:
+                    self._show_save_errors(request, obj, form, formset, error)
+                else:
+                    return self._after_save(request, obj, document)
+        else:
+            form = form_class(instance=instance, initial=self._initial_header(request, obj))
+            formset = formset_class(prefix="lines", initial=selectors.line_initial(lines=lines), kept=kept)
+            for line_form, line in zip(formset.forms, lines, strict=False):
+                line_form.stored_total = line.amount_total
+        admin_form = helpers.AdminForm(
+            form,
+            list(self.get_fieldsets(request, obj)),
+            {},
+            readonly_fields=self.get_readonly_fields(request, obj),
+            model_admin=self,
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Add {self.opts.verbose_name}" if obj is None else str(obj),
+            "subtitle": None,
+            "adminform": admin_form,
+            "object_id": obj.pk if obj else None,
+            "original": obj,
+            "is_popup": False,
+            "to_field": None,
+            "media": self.media + admin_form.media,
+            "inline_admin_formsets": [],
+            "errors": helpers.AdminErrorList(form, []),
+            "preserved_filters": self.get_preserved_filters(request),
+            "lines_editor": formset,
+            "line_preview_data": formset.preview_data,
+            "editor_lines": lines,
+            **(extra_context or {}),
+        }
+        return self.render_change_form(request, context, add=obj is None, change=obj is not None, obj=obj,
+                                       form_url=form_url)  # fmt: skip
+
+    def _initial_header(self, request, obj):
+        if obj is not None:
+            return {}
+        return {key: value for key, value in request.GET.items() if key in ("type", "partner", "company")}
+
+    def _save_draft(self, request, obj, form, formset):
+        header, lines = form.header(), formset.line_data()
+        if obj is None:
+            return services.document_create(kind=self.kind, user=request.user, lines=lines, **header)
+        version = form.cleaned_data.get("loaded_version")
+        return services.document_draft_save(document=obj, user=request.user, lines=lines, version=version, **header)
+
+    def _show_save_errors(self, request, obj, form, formset, error):
+        if getattr(error, "code", None) == "stale" and obj is not None:
+            # Keep everything typed; the next save is then a deliberate choice to keep this version. Lines
+            # someone else deleted come back as new lines.
+            fresh = Document.objects.filter(pk=obj.pk).values_list("version", flat=True).first()
+            existing = set(DocumentLine.objects.filter(document=obj).values_list("pk", flat=True))
+            form.data = form.data.copy()
+            form.data["loaded_version"] = fresh
+            for line_form in formset.forms:
+                if line_form.cleaned_data.get("id") and line_form.cleaned_data["id"] not in existing:
+                    form.data[line_form.add_prefix("id")] = ""
+            form.add_error(None, error)
+            return
+        forms_saved = formset.kept_forms()
+        for key, messages_ in services.error_dict(error).items():
+            target, field = form, None
+            if key.startswith("lines."):
+                _, index, *rest = key.split(".")
+                target = forms_saved[int(index)]
+                field = rest[0] if rest and rest[0] in target.fields else None
+            elif key in form.fields:
+                field = key
+            target.add_error(field, messages_)
+
+    def _after_save(self, request, obj, document):
+        self.message_user(request, f"{document} saved.", messages.SUCCESS)
+        if "_addanother" in request.POST:
+            return HttpResponseRedirect(reverse(f"admin:invoicing_{self.opts.model_name}_add"))
+        return HttpResponseRedirect(reverse(f"admin:invoicing_{self.opts.model_name}_change", args=[document.pk]))
 
     def delete_view(self, request, object_id, extra_context=None):
         try:
@@ -285,11 +348,8 @@ class DocumentAdmin(admin.ModelAdmin):
             )
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
-        formsets = context.get("inline_admin_formsets") or []
-        lines = [form.instance for formset in formsets for form in formset.formset.initial_forms] if formsets else None
+        lines = context.get("editor_lines")
         context.update(card.card_context(document=obj, request=request, kind=self.kind, lines=lines))
-        if formsets:
-            context["line_preview_data"] = formsets[0].formset.preview_data
         if obj is not None:
             title = f"{obj} — correction of {obj.original.display_number}" if obj.original_id else str(obj)
             context.update(title=title, subtitle=None)
@@ -314,10 +374,13 @@ class DocumentAdmin(admin.ModelAdmin):
 
     def transition_view(self, request, pk, name):
         document = self._document(request, pk)
-        transition = card.TRANSITIONS.get(name)
-        if transition is None:
-            raise Http404(f"No transition named {name!r}.")
-        if not request.user.has_perm(transition.permission):
+        try:
+            transition = services.transition_meta(name)
+        except ValueError:
+            raise Http404(f"No transition named {name!r}.") from None
+        if transition.custom.get("automatic"):
+            raise Http404(f"{name!r} happens by itself.")
+        if not transition.has_perm(document, request.user):
             raise PermissionDenied
         if request.method == "POST":
             # The copy the user saw: its status must still be the one in the database.
@@ -326,19 +389,22 @@ class DocumentAdmin(admin.ModelAdmin):
                 messages.error(request, services.STALE_MESSAGE)
                 return HttpResponseRedirect(document.get_absolute_url())
             try:
-                transition.service(document=document, user=request.user)
+                services.document_transition(document=document, name=name, user=request.user)
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             else:
-                messages.success(request, f"{document} is now {document.get_status_display()}.")
+                messages.success(request, f"{document} is now {selectors.status_words(document=document)}.")
             return HttpResponseRedirect(document.get_absolute_url())
+        with guards_checked_once():
+            refused = refusal(document, name)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "document": document,
-            "transition": transition,
-            "refusal": transition.refusal(document),
-            "title": f"{transition.label}: {document}",
+            "transition": transition.custom,
+            "name": name,
+            "refusal": refused,
+            "title": f"{transition.custom['label']}: {document}",
         }
         return TemplateResponse(request, "invoicing/confirm_transition.html", context)
 

@@ -75,3 +75,59 @@ def line_amounts(*, quantity, unit_price, discount, rates, prices_include_tax, c
     elif remainder:
         untaxed += remainder
     return Amounts(untaxed, taxes)
+
+
+# ----------------------------------------------------------------------------- input and storage bounds
+# Every stored figure has a column of 14 digits: amounts with 2 decimals, quantities with 3, discounts
+# 5 digits with 2. A value that does not fit is refused before anything is written (SPEC 3).
+AMOUNT_PLACES, QUANTITY_PLACES, RATE_PLACES = 2, 3, 4
+MAX_DIGITS = 14
+
+
+def column_limit(places, max_digits=MAX_DIGITS):
+    """The smallest magnitude that no longer fits a column of `max_digits` digits with `places` decimals."""
+    return Decimal(10) ** (max_digits - places)
+
+
+def fits(value, places, max_digits=MAX_DIGITS):
+    return abs(value) < column_limit(places, max_digits)
+
+
+def parse_decimal(value):
+    """A number as a person types it: a dot or a comma as the decimal separator ("12,50" is 12.50),
+    thousands grouped by the other one ("1,234.50", "1.234,50"). Anything that cannot be read one way
+    only ("1,234.5,6", "1e5", "NaN") raises ValueError: it is never guessed."""
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError("not a finite number")
+        return value
+    if isinstance(value, int):
+        return Decimal(value)
+    text = str(value).strip().replace(" ", "").replace("\u00a0", "").replace("'", "")
+    sign = ""
+    if text[:1] in ("+", "-"):
+        sign, text = ("-" if text[0] == "-" else ""), text[1:]
+    if not text or any(c not in "0123456789.," for c in text):
+        raise ValueError("not a number")
+    commas, dots = text.count(","), text.count(".")
+    if commas and dots:
+        decimal_mark = "." if text.rfind(".") > text.rfind(",") else ","
+        group_mark = "," if decimal_mark == "." else "."
+        if text.count(decimal_mark) > 1:
+            raise ValueError("ambiguous")
+        whole, fraction = text.split(decimal_mark)
+        groups = whole.split(group_mark)
+        if not groups[0] or len(groups[0]) > 3 or any(len(g) != 3 for g in groups[1:]):
+            raise ValueError("ambiguous")
+        text = "".join(groups) + "." + fraction
+    elif commas + dots > 1:
+        raise ValueError("ambiguous")
+    else:
+        text = text.replace(",", ".")
+    if not any(c.isdigit() for c in text):
+        raise ValueError("not a number")
+    return Decimal(sign + text)
+
+
+def decimals_of(value):
+    return max(-value.as_tuple().exponent, 0)

@@ -11,7 +11,3 @@ class BackOfficeAdminConfig(AdminConfig):
 class InvoicingConfig(AppConfig):
     name = "invoicing"
     verbose_name = "Invoicing"
-
-    def ready(self):
-        # The core's own card tab registers itself like the other apps' do.
-        from invoicing import debt  # noqa: F401

@@ -1,73 +1,53 @@
-"""What the document card and the print view show, gathered in a constant number of queries."""
+"""What the document card and the print view show, gathered in a constant number of queries.
 
-from collections.abc import Callable
-from dataclasses import dataclass
+The lifecycle buttons are django-fsm's own answer (`get_available_user_status_transitions`), plus the
+transitions the user may fire but whose guard refuses now, shown disabled with the guard's message.
+Everything else on the card that is not the core's comes from the extensions (`invoicing.registry`).
+"""
 
 from django.template.loader import render_to_string
 from djmoney.money import Money
 
 from invoicing import registry, selectors, services
 from invoicing.amounts import round_money
-from invoicing.models import POSTED_STATUSES, Kind, Status, cancel_refusal, post_refusal, reset_refusal
-
-
-@dataclass(frozen=True)
-class Transition:
-    name: str
-    label: str
-    service: Callable
-    permission: str
-    refusal: Callable
-    sources: tuple
-    done: str
-    confirm: str  # what the confirmation page says will happen
-    css: str = ""
-
-
-TRANSITIONS = {
-    t.name: t
-    for t in [
-        Transition(
-            "post", "Post", services.document_post, "invoicing.post_document", post_refusal, (Status.DRAFT,),
-            "posted",
-            "Posting assigns the next number of the type for good and freezes the lines and amounts. A posted "
-            "document is fixed with a correction or a return (or reset to draft while nothing depends on it).",
-            "default",
-        ),
-        Transition(
-            "reset_to_draft", "Reset to draft", services.document_reset_to_draft, "invoicing.reset_document",
-            reset_refusal, (Status.TO_PAY,), "back to Draft (it keeps its number)",
-            "The document goes back to Draft so its lines can be edited; it keeps its number.",
-        ),
-        Transition(
-            "cancel", "Cancel", services.document_cancel, "invoicing.cancel_document", cancel_refusal,
-            (Status.DRAFT, Status.TO_PAY, Status.PAID), "canceled",
-            "Canceling is final: a canceled document can never be posted, paid or reopened again.",
-            "danger",
-        ),
-    ]
-}  # fmt: skip
+from invoicing.debt import document_debt
+from invoicing.models import POSTED_STATUSES, Kind, Status, guards_checked_once, refusal
 
 
 def transition_buttons(document, user):
-    """The lifecycle buttons the user may press now, and those refused with the guard's reason."""
-    buttons = []
-    for transition in TRANSITIONS.values():
-        if document.status not in transition.sources or not user.has_perm(transition.permission):
+    """[{"name", "label", "css", "confirm", "refusal"}]: the transitions the user may fire now, and those
+    from this status they are allowed to fire but whose guard refuses, with its message."""
+    available = {t.name for t in document.get_available_user_status_transitions(user)}
+    buttons, seen = [], set()
+    for transition in document.get_all_status_transitions():
+        if transition.name in seen or transition.custom.get("automatic"):
             continue
-        buttons.append({"transition": transition, "refusal": transition.refusal(document)})
+        if document.status not in services.transition_sources(transition.name):
+            continue
+        if transition.name not in available and not transition.has_perm(document, user):
+            continue
+        seen.add(transition.name)
+        buttons.append(
+            {
+                "name": transition.name,
+                "label": transition.custom["label"],
+                "css": transition.custom.get("css", ""),
+                "confirm": transition.custom.get("confirm", ""),
+                "refusal": None if transition.name in available else refusal(document, transition.name),
+            }
+        )
     return buttons
 
 
-def _line_rows(document, lines):
-    columns = [c for c in registry.line_columns() if c.visible(document)]
+def _line_rows(document, lines, ctx):
+    columns = [c for e in registry.extensions() for c in [e.line_columns(document, lines, ctx)] if c]
+    columns.sort(key=lambda c: c.order)
     headers = [header for column in columns for header in column.headers]
-    values = [column.values(document, lines) for column in columns]
     rows = []
     for line in lines:
         extra = []
-        for column, column_values in zip(columns, values, strict=True):
-            extra.extend(column_values.get(line.pk, [""] * len(column.headers)))
+        for column in columns:
+            extra.extend(column.cells.get(line.pk, [""] * len(column.headers)))
         rows.append({"line": line, "taxes": list(line.taxes.all()), "extra": extra})
     return headers, rows
 
@@ -81,8 +61,23 @@ def totals(document, lines):
     }
 
 
+def _tabs(document, ctx, request):
+    tabs = []
+    core = registry.CardTab(
+        name="debt",
+        label="Debt",
+        template="invoicing/debt_tab.html",
+        context={"debt": document_debt(document=document, ctx=ctx)},
+        order=80,
+    )
+    for tab in sorted([*registry.collect("card_tabs", document, ctx), core], key=lambda t: t.order):
+        html = render_to_string(tab.template, {**tab.context, "document": document}, request=request)
+        tabs.append({"tab": tab, "html": html, "badge": tab.badge})
+    return tabs
+
+
 def card_context(*, document, request, kind, lines=None):
-    """`lines` are the draft's lines already loaded by the form's inline (with their taxes)."""
+    """`lines` are the draft's lines already loaded by the editor (with their taxes)."""
     if document is None:
         return {"card": None, "kind": kind}
     user = request.user
@@ -90,21 +85,12 @@ def card_context(*, document, request, kind, lines=None):
         lines = selectors.document_lines(document=document)
     payments = [] if document.status == Status.DRAFT else selectors.document_payments(document=document)
     selectors.attach_loaded(document=document, lines=lines, payments=payments)
-    line_headers, line_rows = _line_rows(document, lines)
-    tabs = []
-    for tab in registry.card_tabs():
-        if not tab.visible(document):
-            continue
-        context = tab.context(document, request)
-        html = render_to_string(tab.template, {**context, "document": document}, request=request)
-        tabs.append({"tab": tab, "html": html, "badge": tab.badge(context)})
-    actions = []
-    for action in registry.card_actions():
-        if action.visible(document, user):
-            actions.append({"action": action, "url": action.url(document), "hint": action.disabled_hint(document)})
-    footer = []
-    for provider in registry.footer_providers():
-        footer.extend((label, _as_amount(value)) for label, value in provider(document=document, card=None))
+    ctx = registry.HookContext(user=user, request=request, lines=lines, payments=payments)
+    with guards_checked_once(ctx):
+        transitions = transition_buttons(document, user)
+    line_headers, line_rows = _line_rows(document, lines, ctx)
+    actions = sorted(registry.collect("card_actions", document, ctx), key=lambda a: a.order)
+    footer = [(label, _as_amount(value)) for label, value in registry.collect("footer_rows", document, ctx)]
     model = "bill" if document.kind == Kind.BILL else "invoice"
     return {
         "card": {
@@ -114,13 +100,13 @@ def card_context(*, document, request, kind, lines=None):
             "totals": totals(document, lines),
             "payments": payments,
             "history": selectors.document_history(document=document),
-            "transitions": transition_buttons(document, user),
+            "transitions": transitions,
             "actions": actions,
-            "tabs": tabs,
+            "tabs": _tabs(document, ctx, request),
             "footer": footer,
             # A correction's debt is settled against its original: payments go to the original.
             "can_pay": document.is_posted and not document.original_id and user.has_perm("invoicing.add_payment"),
-            "settled_label": _settled_label(document, payments),
+            "settled_label": selectors.status_words(document=document, has_payments=bool(payments)),
             "open_credit": -document.balance_due if document.balance_due < 0 else 0,
             "read_only_reason": _read_only_reason(document),
             "payment_url_name": f"admin:invoicing_{model}_payment",
@@ -138,15 +124,6 @@ def _as_amount(value):
     return value
 
 
-def _settled_label(document, payments):
-    """A document Paid without any payment says how it was settled (SPEC 6), not "Paid"."""
-    if document.status != Status.PAID or payments:
-        return ""
-    if document.original_id:
-        return f"Settled against {document.original.display_number}"
-    return "Settled by credit"
-
-
 def _read_only_reason(document):
     if document.status in POSTED_STATUSES:
         return (
@@ -158,19 +135,16 @@ def _read_only_reason(document):
     return ""
 
 
-def print_context(*, document):
-    from invoicing.debt import document_debt  # the Debt tab's rows, which add up to the balance due
-
+def print_context(*, document, request=None):
     lines = selectors.document_lines(document=document)
-    sections = []
-    for section in registry.print_sections():
-        if section.visible(document):
-            sections.append(render_to_string(section.template, {**section.context(document), "document": document}))
+    ctx = registry.HookContext(user=getattr(request, "user", None), request=request, lines=lines)
+    sections = sorted(registry.collect("print_sections", document, ctx), key=lambda s: s.order)
     return {
         "document": document,
-        "title": registry.title_for(document) or f"{document.type_label} {document.display_number}",
+        "title": registry.first_message("print_title", document, ctx)
+        or f"{document.type_label} {document.display_number}",
         "lines": lines,
         "totals": totals(document, lines),
-        "debt": document_debt(document=document),
-        "sections": sections,
+        "debt": document_debt(document=document, ctx=ctx),
+        "sections": [render_to_string(s.template, {**s.context, "document": document}) for s in sections],
     }

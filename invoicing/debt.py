@@ -1,7 +1,7 @@
 """The card's Debt tab: how a document's balance due is made.
 
 Rows, each signed as it moves the balance: the document's own total; what other apps add through
-`registry.debt_rows` (amount corrections, credit from returns); every payment (−) and refund (+).
+the extensions' `debt_rows` (amount corrections, credit from returns); every payment (−) and refund (+).
 They add up to the stored balance due; if a provider is missing or a stored figure drifted, the gap
 shows as a "Not itemised" row instead of being hidden (`check_balances` finds why).
 """
@@ -31,13 +31,13 @@ def _payment_url(payment):
         return None
 
 
-def document_debt(*, document):
-    """The Debt tab's rows in a constant number of queries: the payments, plus each provider's own."""
+def document_debt(*, document, ctx=None):
+    """The Debt tab's rows in a constant number of queries: the payments, plus each extension's own."""
+    ctx = ctx or registry.HookContext()
     rows = [registry.DebtRow(label="Total", amount=document.amount_total, reference=document.display_number)]
     if document.status not in POSTED_STATUSES:
         return DocumentDebt(document.currency, rows, ZERO, is_posted=False)
-    for provider in registry.debt_row_providers():
-        rows.extend(provider(document=document))
+    rows.extend(registry.collect("debt_rows", document, ctx))
     for payment in selectors.document_payments(document=document):
         rows.append(
             registry.DebtRow(
@@ -56,18 +56,3 @@ def document_debt(*, document):
         is_posted=True,
         not_itemised=document.balance_due - explained,
     )
-
-
-def debt_tab_context(document, request):
-    return {"debt": document_debt(document=document)}
-
-
-DEBT_TAB = registry.card_tab(
-    registry.CardTab(
-        name="debt",
-        label="Debt",
-        template="invoicing/debt_tab.html",
-        context=debt_tab_context,
-        order=80,
-    )
-)

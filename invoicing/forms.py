@@ -1,15 +1,61 @@
-"""Forms of the back office. Validation messages come from the models and services."""
+"""Forms of the back office. They only parse what was typed: every rule lives in the services and models,
+whose `ValidationError`s come back onto these forms with the input kept."""
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.forms.models import BaseInlineFormSet
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
-from invoicing import registry
-from invoicing.amounts import minor_unit_exponent
-from invoicing.models import Document, DocumentLine, Item, PaymentKind, PaymentMethod, Tax, payment_label
-from invoicing.services import check_line_taxes
+from invoicing.amounts import AMOUNT_PLACES, decimals_of, fits, minor_unit_exponent, parse_decimal
+from invoicing.models import FIRST_DATE, LAST_DATE, Document, Item, PaymentKind, PaymentMethod, Tax, payment_label
+from invoicing.services import MAX_LINES
+
+
+class NumberField(forms.Field):
+    """A number typed with a dot or a comma as decimal separator ("12,50"); anything ambiguous is refused."""
+
+    def __init__(self, *args, places=None, **kwargs):
+        kwargs.setdefault("widget", forms.TextInput(attrs={"inputmode": "decimal", "size": 9, "class": "num"}))
+        self.places = places
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        value = str(value).strip() if value is not None else ""
+        if value in self.empty_values:
+            return None
+        if len(value) > 40:
+            raise forms.ValidationError("This number is too long.", code="too_long")
+        try:
+            number = parse_decimal(value)
+        except (ValueError, ArithmeticError):
+            raise forms.ValidationError(
+                "Enter a number, with a dot or a comma as the decimal separator (e.g. 12.50 or 12,50).",
+                code="invalid",
+            ) from None
+        return self._check_places(number)
+
+    def has_changed(self, initial, data):
+        try:
+            return self.to_python(initial) != self.to_python(data)
+        except forms.ValidationError:
+            return True
+
+    def _check_places(self, number):
+        if self.places is not None:
+            if decimals_of(number) > self.places:
+                raise forms.ValidationError(f"Enter a number with at most {self.places} decimals.", code="places")
+            if not fits(number, self.places):
+                raise forms.ValidationError("This number is too large.", code="too_large")
+        return number
+
+
+class BoundedDateField(forms.DateField):
+    """A date from 1900-01-01 to 2999-12-31, the range every document and payment date keeps to."""
+
+    default_validators = [
+        MinValueValidator(FIRST_DATE, message="Enter a date from 1900-01-01 on."),
+        MaxValueValidator(LAST_DATE, message="Enter a date up to 2999-12-31."),
+    ]
 
 
 class TypeSelect(forms.Select):
@@ -24,130 +70,120 @@ class TypeSelect(forms.Select):
 
 
 class DocumentForm(forms.ModelForm):
+    """The header of a draft. It parses; `document_draft_save` validates and saves."""
+
     kind = None  # set by the admin of each list
-    loaded_version = forms.CharField(widget=forms.HiddenInput, required=False)
+    HEADER = ["type", "partner", "company", "date", "due_date", "currency", "vendor_reference", "note"]
+    # The `Document.version` the editor loaded, sent back so a save over someone else's is refused.
+    loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
     class Meta:
         model = Document
         fields = ["type", "partner", "company", "date", "due_date", "currency", "vendor_reference", "note"]
         widgets = {"type": TypeSelect}
+        field_classes = {"date": BoundedDateField, "due_date": BoundedDateField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["loaded_version"].initial = self.instance.updated_at.isoformat()
-
-    def clean(self):
-        cleaned = super().clean()
-        # Two people editing one draft: the second save must not silently overwrite the first.
-        loaded = cleaned.get("loaded_version")
-        if self.instance.pk and loaded:
-            stored = Document.objects.filter(pk=self.instance.pk).values_list("updated_at", flat=True).first()
-            if stored and stored.isoformat() != loaded:
-                # The next save is then a deliberate choice to keep this version.
-                self.data = self.data.copy()
-                self.data[self.add_prefix("loaded_version")] = stored.isoformat()
-                raise ValidationError(
-                    "Someone else saved this draft after you opened it. Your changes are still below: save again "
-                    "to keep your version, or reload the page to see theirs."
-                )
-        return cleaned
+            self.fields["loaded_version"].initial = self.instance.version
 
     def _post_clean(self):
-        # The kind is not a form field: the list the user is in decides it, before model validation.
-        if not self.instance.kind:
-            self.instance.kind = self.kind
-        super()._post_clean()
+        # No model validation here: the service checks the whole draft, header and lines, in one pass.
+        pass
+
+    def header(self):
+        return {name: self.cleaned_data[name] for name in self.HEADER if name in self.cleaned_data}
 
 
-class DocumentLineForm(forms.ModelForm):
-    class Meta:
-        model = DocumentLine
-        fields = ["position", "item", "description", "quantity", "unit_price", "discount", "taxes"]
-        widgets = {
-            "taxes": forms.SelectMultiple(attrs={"size": 3, "class": "line-taxes"}),
-            "description": forms.TextInput(attrs={"size": 22}),
-            "position": forms.NumberInput(attrs={"style": "width: 4em"}),
-            "quantity": forms.NumberInput(attrs={"style": "width: 7em", "step": "0.001"}),
-            "unit_price": forms.NumberInput(attrs={"style": "width: 8em", "step": "0.01"}),
-            "discount": forms.NumberInput(attrs={"style": "width: 5em", "step": "0.01"}),
-        }
+class LineForm(forms.Form):
+    """One line of a draft as typed; item and tax choices are shared by every line of the formset."""
 
-    def __init__(self, *args, **kwargs):
+    id = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=1, max_value=2**31 - 1)
+    position = forms.IntegerField(
+        required=False, min_value=1, max_value=2**31 - 1, widget=forms.NumberInput(attrs={"class": "position"})
+    )
+    item = forms.TypedChoiceField(coerce=int, empty_value=None, required=False)
+    description = forms.CharField(max_length=300, required=False, widget=forms.TextInput(attrs={"size": 22}))
+    quantity = NumberField(required=False, places=3, initial="1")
+    unit_price = NumberField(required=False, places=AMOUNT_PLACES)
+    discount = NumberField(required=False, places=AMOUNT_PLACES, initial="0")
+    taxes = forms.TypedMultipleChoiceField(coerce=int, required=False, widget=forms.CheckboxSelectMultiple)
+
+    def line_data(self):
+        data = {name: self.cleaned_data.get(name) for name in ("id", "position", "item", "description",
+                                                               "quantity", "unit_price", "discount")}  # fmt: skip
+        data["taxes"] = self.cleaned_data.get("taxes") or []
+        data["description"] = data["description"] or ""
+        return data
+
+
+class BaseLineFormSet(forms.BaseFormSet):
+    """The lines of a draft. Item and tax choices are read once per request (2 queries at any size); what a
+    line keeps that the form does not show (its source line, the line it replaces) comes from `kept`."""
+
+    def __init__(self, *args, kept=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["position"].required = False  # numbered in order when left empty
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.instance.source_line_id and (cleaned.get("quantity") or 0) <= 0:
-            self.add_error("quantity", "A returned quantity must be greater than zero; delete the line instead.")
-        taxes = cleaned.get("taxes")
-        if taxes:
-            try:
-                check_line_taxes(list(taxes))
-            except ValidationError as error:
-                self.add_error("taxes", error)
-        return cleaned
-
-
-def _item_defaults(item):
-    taxes = [tax.pk for tax in item.default_taxes.all()]
-    return {"description": item.name, "price": str(item.default_price), "taxes": taxes}
-
-
-class DocumentLineFormSet(BaseInlineFormSet):
-    """Builds the item and tax choices once per request, not once per line (500 lines, 2 queries)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+        self.kept = kept or {}  # {line id: {"source_line": id, "replaces": id}} of the stored lines
         items = list(Item.objects.prefetch_related("default_taxes"))
         taxes = list(Tax.objects.all())
-        self._choices = [("", "---------"), *((i.pk, str(i)) for i in items)], [(t.pk, str(t)) for t in taxes]
+        self.item_choices = [("", "---------"), *((i.pk, str(i)) for i in items)]
+        self.tax_choices = [(t.pk, t.name) for t in taxes]
         for form in self.forms:
             self._share_choices(form)
-        # What the page's script needs to prefill a line from its item and preview its amounts.
         self.preview_data = {
             "items": {
-                i.pk: {
-                    "description": i.name,
-                    "price": str(i.default_price),
-                    "taxes": [t.pk for t in i.default_taxes.all()],
-                }
+                i.pk: {"description": i.name, "price": str(i.default_price),
+                       "taxes": [t.pk for t in i.default_taxes.all()]}
                 for i in items
             },
             "rates": {t.pk: str(t.rate) for t in taxes},
             "minor_units": {code: str(minor_unit_exponent(code)) for code in settings.CURRENCIES},
-        }
+        }  # fmt: skip
 
     def _share_choices(self, form):
-        form.fields["item"].choices, form.fields["taxes"].choices = self._choices
+        form.fields["item"].choices = self.item_choices
+        form.fields["taxes"].choices = self.tax_choices
         return form
 
     @property
     def empty_form(self):
         return self._share_choices(super().empty_form)
 
-    def clean(self):
-        super().clean()
-        if any(self.errors):
-            return
-        lines = [f.instance for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
-        for message in registry.draft_lines_errors(document=self.instance, lines=lines):
-            raise ValidationError(message)
+    def kept_forms(self):
+        """The forms whose lines are saved: neither deleted nor left blank."""
+        return [f for f in self.forms if f.has_changed() or f.cleaned_data.get("id") if not self._should_delete_form(f)]
 
-    def save_new(self, form, commit=True):
-        # A new line without a position goes after the others.
-        if not form.instance.position:
-            positions = [f.instance.position or 0 for f in self.forms if f.cleaned_data]
-            form.instance.position = max(positions, default=0) + 1
-        return super().save_new(form, commit)
+    def line_data(self):
+        rows = []
+        for form in self.kept_forms():
+            data = form.line_data()
+            data.update(self.kept.get(data["id"], {}))
+            rows.append(data)
+        return rows
+
+
+def _line_formset(extra):
+    return forms.formset_factory(
+        LineForm,
+        formset=BaseLineFormSet,
+        extra=extra,
+        can_delete=True,
+        max_num=MAX_LINES,
+        absolute_max=MAX_LINES,
+        validate_max=True,
+    )
+
+
+LineFormSet = _line_formset(extra=1)  # a draft's lines and one empty line
+NewDocumentLineFormSet = _line_formset(extra=3)  # a new document starts with three empty lines
 
 
 class PaymentForm(forms.Form):
     kind = forms.ChoiceField(label="Type", choices=PaymentKind.choices)
     method = forms.ModelChoiceField(queryset=PaymentMethod.objects.filter(is_active=True))
-    amount = forms.DecimalField(max_digits=14, decimal_places=2, min_value=0)
-    date = forms.DateField(initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}))
+    amount = NumberField(places=AMOUNT_PLACES)
+    date = BoundedDateField(initial=timezone.localdate, widget=forms.DateInput(attrs={"type": "date"}))
     reference = forms.CharField(max_length=100, required=False)
 
     def __init__(self, *args, document, **kwargs):

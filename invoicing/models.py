@@ -6,6 +6,9 @@ Documents of both kinds (bills and invoices) share one table. The fields that co
 that reads and writes them lives in the `corrections` and `returns` apps.
 """
 
+import contextlib
+import contextvars
+from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
@@ -21,6 +24,16 @@ from djmoney.money import Money
 
 from invoicing import registry
 from invoicing.amounts import ZERO
+
+FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2999, 12, 31)
+
+
+def date_validators():
+    """Dates a document or payment may carry (SPEC 3): far dates are typing mistakes, and overflow."""
+    return [
+        MinValueValidator(FIRST_DATE, message="Enter a date from 1900-01-01 on."),
+        MaxValueValidator(LAST_DATE, message="Enter a date up to 2999-12-31."),
+    ]
 
 
 def amount_field(verbose_name, **kwargs):
@@ -214,7 +227,38 @@ POSTED_STATUSES = (Status.TO_PAY, Status.PAID)
 
 
 # Guards of the transitions. Each returns a message when the transition is refused, so the card
-# can say why; the FSM conditions are the same functions, so UI and model never disagree.
+# can say why; the FSM conditions are the same functions, so UI and model never disagree. Inside
+# `guards_checked_once()` (the transition funnel, the card) each guard runs once per document and
+# transition: the FSM's own check of its conditions reuses the answer the funnel already has.
+_guard_answers = contextvars.ContextVar("guard_answers", default=None)
+
+
+@contextlib.contextmanager
+def guards_checked_once(ctx=None):
+    token = _guard_answers.set({})
+    try:
+        with registry.using(ctx or registry.current_context()):
+            yield
+    finally:
+        _guard_answers.reset(token)
+
+
+def _answer(document, question, compute):
+    answers = _guard_answers.get()
+    key = (document.pk, document.status, question)
+    if answers is None:
+        return compute(document)
+    if key not in answers:
+        answers[key] = compute(document)
+    return answers[key]
+
+
+def refusal(document, name):
+    """Why the transition `name` is refused for `document` now, or None."""
+    guard = GUARDS.get(name)
+    return _answer(document, name, guard) if guard else None
+
+
 def post_refusal(document):
     if document.pk is None or not document.lines.exists():
         return "Add at least one line before posting."
@@ -223,17 +267,16 @@ def post_refusal(document):
         return message
     if document.amount_total < 0 and not document.is_reversal:
         return f"The total is {document.amount_total} {document.currency}; only a reversal correction may be negative."
-    for message in registry.post_refusals(document):
-        if message:
-            return message
-    return None
+    return registry.first_message("post_refusal", document, registry.current_context())
 
 
 def _dependents_refusal(document):
-    # Asked by both reset and cancel, and again by the FSM condition: once per loaded instance.
-    if not hasattr(document, "_dependents_refusal"):
-        document._dependents_refusal = next(iter(registry.dependents_refusals(document)), None)
-    return document._dependents_refusal
+    # Reset and cancel both ask it: once per document in a `guards_checked_once()` scope.
+    return _answer(
+        document,
+        "dependents",
+        lambda d: registry.first_message("dependents_refusal", d, registry.current_context()),
+    )
 
 
 def reset_refusal(document):
@@ -251,16 +294,19 @@ def cancel_refusal(document):
     return _dependents_refusal(document)
 
 
+GUARDS = {"post": post_refusal, "reset_to_draft": reset_refusal, "cancel": cancel_refusal}
+
+
 def _can_post(document):
-    return post_refusal(document) is None
+    return refusal(document, "post") is None
 
 
 def _can_reset(document):
-    return reset_refusal(document) is None
+    return refusal(document, "reset_to_draft") is None
 
 
 def _can_cancel(document):
-    return cancel_refusal(document) is None
+    return refusal(document, "cancel") is None
 
 
 def _balance_is_zero(document):
@@ -277,8 +323,14 @@ class Document(ConcurrentTransitionMixin, models.Model):
     company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="documents")
     partner = models.ForeignKey(Partner, on_delete=models.PROTECT, related_name="documents")
     number = models.CharField(max_length=50, blank=True, editable=False)
-    date = models.DateField(default=timezone.localdate)
-    due_date = models.DateField("Pay before", blank=True, null=True, help_text="Defaults to date + payment terms.")
+    date = models.DateField(default=timezone.localdate, validators=date_validators())
+    due_date = models.DateField(
+        "Pay before",
+        blank=True,
+        null=True,
+        validators=date_validators(),
+        help_text="Defaults to date + payment terms.",
+    )
     currency = currency_field()
     note = models.TextField(blank=True)
     vendor_reference = models.CharField(max_length=100, blank=True)
@@ -322,9 +374,10 @@ class Document(ConcurrentTransitionMixin, models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, editable=False, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    # Changes on every save of the header: the card's form carries it to refuse overwriting an edit
-    # someone else saved in the meantime.
     updated_at = models.DateTimeField(auto_now=True)
+    # Incremented by every service that writes the document: an editor sends back the version it loaded,
+    # and a save is refused (under the row lock) when someone else wrote in between.
+    version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-date", "-id"]
@@ -441,26 +494,42 @@ class Document(ConcurrentTransitionMixin, models.Model):
             errors["due_date"] = "The due date cannot be before the document date."
         if errors:
             raise ValidationError(errors)
-        for message in registry.document_clean_errors(self):
+        message = registry.first_message("document_error", self, registry.current_context())
+        if message:
             raise ValidationError(message)
 
     # ------------------------------------------------------------ transitions
     # Only services fire these (inside a transaction, on a locked row).
+    # `custom` carries what the card and the history say: the button's label, the past tense for the
+    # history, and, when the user must confirm first, what the confirmation page warns about.
     @transition(
         field=status,
         source=Status.DRAFT,
         target=Status.TO_PAY,
         conditions=[_can_post],
         permission="invoicing.post_document",
+        custom={"label": "Post", "done": "Posted", "css": "default"},
     )
     def post(self):
         pass
 
-    @transition(field=status, source=Status.TO_PAY, target=Status.PAID, conditions=[_balance_is_zero])
+    @transition(
+        field=status,
+        source=Status.TO_PAY,
+        target=Status.PAID,
+        conditions=[_balance_is_zero],
+        custom={"label": "Settle", "done": "Settled (automatic)", "automatic": True},
+    )
     def mark_paid(self):
         pass
 
-    @transition(field=status, source=Status.PAID, target=Status.TO_PAY, conditions=[_balance_is_not_zero])
+    @transition(
+        field=status,
+        source=Status.PAID,
+        target=Status.TO_PAY,
+        conditions=[_balance_is_not_zero],
+        custom={"label": "Reopen", "done": "Reopened (automatic)", "automatic": True},
+    )
     def reopen(self):
         pass
 
@@ -470,6 +539,7 @@ class Document(ConcurrentTransitionMixin, models.Model):
         target=Status.DRAFT,
         conditions=[_can_reset],
         permission="invoicing.reset_document",
+        custom={"label": "Reset to draft", "done": "Reset to draft"},
     )
     def reset_to_draft(self):
         pass
@@ -480,6 +550,12 @@ class Document(ConcurrentTransitionMixin, models.Model):
         target=Status.CANCELED,
         conditions=[_can_cancel],
         permission="invoicing.cancel_document",
+        custom={
+            "label": "Cancel",
+            "done": "Canceled",
+            "css": "danger",
+            "confirm": "Canceling is final: a canceled document can never be posted, paid or reopened again.",
+        },
     )
     def cancel(self):
         pass
@@ -540,6 +616,15 @@ class DocumentLine(models.Model):
         related_name="return_lines",
         help_text="The sold line this return line gives back (returns app).",
     )
+    replaces = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        help_text="On a replacement correction, the line of the previous state this line replaces; none for an "
+        "added line (corrections app).",
+    )
     amount_untaxed = amount_field("Untaxed", editable=False)
     amount_tax = amount_field("Tax", editable=False)
     amount_total = amount_field("Total", editable=False)
@@ -580,7 +665,7 @@ class Payment(models.Model):
     method = models.ForeignKey(PaymentMethod, on_delete=models.PROTECT, related_name="payments")
     amount = models.DecimalField(max_digits=14, decimal_places=2)
     currency = currency_field(editable=False)
-    date = models.DateField(default=timezone.localdate)
+    date = models.DateField(default=timezone.localdate, validators=date_validators())
     reference = models.CharField(max_length=100, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -646,17 +731,14 @@ class DocumentTransition(models.Model):
     def __str__(self):
         return f"{self.document_id}: {self.source} → {self.target}"
 
-    LABELS = {
-        "post": "Posted",
-        "mark_paid": "Settled (automatic)",
-        "reopen": "Reopened (automatic)",
-        "reset_to_draft": "Reset to draft",
-        "cancel": "Canceled",
-    }
-
     @property
     def label(self):
-        return self.LABELS.get(self.name, self.name)
+        method = getattr(Document, self.name, None)
+        meta = getattr(method, "_django_fsm", None)
+        if meta is None:
+            return self.name
+        transition = next(iter(meta.transitions.values()))
+        return transition.custom.get("done", self.name)
 
 
 class BillTypeManager(models.Manager):

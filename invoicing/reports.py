@@ -15,12 +15,12 @@ from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Sum
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
 from invoicing import selectors
+from invoicing.aggregates import exact_sum
 from invoicing.amounts import round_money
 from invoicing.models import Company, Kind, Partner
 
@@ -296,7 +296,7 @@ def open_documents_view(request):
     page = Paginator(documents, ROWS_PER_PAGE).get_page(request.GET.get("p"))
     totals = [
         {"currency": row["currency"], "total": round_money(row["total"], row["currency"])}
-        for row in documents.select_related(None).order_by().values("currency").annotate(total=Sum("balance_due"))
+        for row in documents.select_related(None).order_by().values("currency").annotate(total=exact_sum("balance_due"))
     ]
     params = form.params()
     rows = [

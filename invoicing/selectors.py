@@ -9,12 +9,10 @@ from django.db.models import (
     Count,
     DateField,
     DecimalField,
-    ExpressionWrapper,
     F,
     OuterRef,
     Q,
     Subquery,
-    Sum,
     Value,
     When,
 )
@@ -23,6 +21,7 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from invoicing import registry
+from invoicing.aggregates import exact_difference, exact_field, exact_sum
 from invoicing.amounts import round_money
 from invoicing.models import (
     POSTED_STATUSES,
@@ -104,11 +103,7 @@ BALANCE_ORDER_FIELDS = {
 
 
 def _money_sum(condition):
-    return Coalesce(
-        Sum(Case(When(condition, then=F("balance_due")), default=Value(ZERO), output_field=_AMOUNT)),
-        Value(ZERO),
-        output_field=_AMOUNT,
-    )
+    return exact_sum(Case(When(condition, then=F("balance_due")), default=Value(ZERO), output_field=_AMOUNT))
 
 
 def _due(queryset):
@@ -186,7 +181,7 @@ def partner_balances(
             overdue_receivable=_money_sum(invoice & overdue),
             overdue_payable=_money_sum(bill & overdue),
         )
-        .annotate(net=ExpressionWrapper(F("receivable") - F("payable"), output_field=_AMOUNT))
+        .annotate(net=exact_difference("receivable", "payable"))
         .order_by(*ordering)
     )
 
@@ -207,7 +202,7 @@ def partner_balance_totals(*, company=None, partner=None, currency=None, today=N
             overdue_receivable=_money_sum(invoice & overdue),
             overdue_payable=_money_sum(bill & overdue),
         )
-        .annotate(net=ExpressionWrapper(F("receivable") - F("payable"), output_field=_AMOUNT))
+        .annotate(net=exact_difference("receivable", "payable"))
         .order_by("currency")
     )
     return [{**row, **{name: round_money(row[name], row["currency"]) for name in BALANCE_FIGURES}} for row in rows]
@@ -373,19 +368,19 @@ def _audit_rows(after_pk, chunk_size):
         default=-F("amount"),
         output_field=_AMOUNT,
     )
-    paid = Payment.objects.filter(document=OuterRef("pk")).order_by().values("document").annotate(s=Sum(signed))
+    paid = Payment.objects.filter(document=OuterRef("pk")).order_by().values("document").annotate(s=exact_sum(signed))
     lines = (
         DocumentLine.objects.filter(document=OuterRef("pk"))
         .order_by()
         .values("document")
-        .annotate(s=Sum("amount_total"))
+        .annotate(s=exact_sum("amount_total"))
     )
     return list(
         Document.objects.select_related("type")
         .filter(pk__gt=after_pk)
         .annotate(
-            audit_net_paid=Coalesce(Subquery(paid.values("s")), Value(ZERO), output_field=_AMOUNT),
-            audit_lines_total=Coalesce(Subquery(lines.values("s")), Value(ZERO), output_field=_AMOUNT),
+            audit_net_paid=Coalesce(Subquery(paid.values("s")), Value(ZERO), output_field=exact_field()),
+            audit_lines_total=Coalesce(Subquery(lines.values("s")), Value(ZERO), output_field=exact_field()),
         )
         .order_by("pk")[:chunk_size]
     )
@@ -422,7 +417,7 @@ def balance_audit(*, chunk_size=2000):
     """Recompute every document's figures from first principles and list what differs from the stored ones.
 
     The core knows the totals (sum of the lines), net paid (payments − refunds) and, by default, that debt
-    total is the document's own total and credit applied is zero; `registry.expected_balance` providers
+    total is the document's own total and credit applied is zero; the extensions' `expected_balances`
     (corrections, returns) state debt total and credit applied for the documents they concern. The balance
     due (debt total − net paid − credit applied on posted documents, 0 otherwise) and the status it implies
     (Paid iff posted with balance 0) follow. Documents are read in chunks: one query per chunk plus the
@@ -434,10 +429,63 @@ def balance_audit(*, chunk_size=2000):
         if not documents:
             return differences
         expected = {document.pk: {} for document in documents}
-        for provider in registry.expected_balance_providers():
-            for pk, figures in provider(documents=documents).items():
+        for extension in registry.extensions():
+            for pk, figures in extension.expected_balances(documents).items():
                 if pk in expected:
                     expected[pk].update(figures)
         for document in documents:
             differences.extend(_document_differences(document, expected[document.pk]))
         after_pk = documents[-1].pk
+
+
+def draft_line_data(*, document):
+    """A document's lines as `document_draft_save` takes them (with their ids: kept lines), to edit and save
+    back. Two queries."""
+    lines = DocumentLine.objects.filter(document=document).prefetch_related("taxes").order_by("position", "pk")
+    return [
+        {
+            "id": line.pk,
+            "position": line.position,
+            "item": line.item_id,
+            "description": line.description,
+            "quantity": line.quantity,
+            "unit_price": line.unit_price,
+            "discount": line.discount,
+            "taxes": [tax.pk for tax in line.taxes.all()],
+            "source_line": line.source_line_id,
+            "replaces": line.replaces_id,
+        }
+        for line in lines
+    ]
+
+
+def line_initial(*, lines):
+    """Loaded lines as the draft editor's initial values (numbers written as a person types them)."""
+    return [
+        {
+            "id": line.pk,
+            "position": line.position,
+            "item": line.item_id,
+            "description": line.description,
+            "quantity": f"{line.quantity.normalize():f}",
+            "unit_price": f"{line.unit_price:f}",
+            "discount": f"{line.discount.normalize():f}",
+            "taxes": [tax.pk for tax in line.taxes.all()],
+        }
+        for line in lines
+    ]
+
+
+def status_words(*, document, has_payments=None):
+    """What a document's status says (SPEC 4 "Paid and settled"): "Paid" only when money moved; a
+    document settled without payment is "Settled by credit", a correction "Settled against <original>"."""
+    if document.status != Status.PAID:
+        return document.get_status_display()
+    if has_payments is None:
+        count = getattr(document, "payment_count", None)
+        has_payments = bool(count) if count is not None else document.payments.exists()
+    if has_payments:
+        return document.get_status_display()
+    if document.original_id:
+        return f"Settled against {document.original.display_number}"
+    return "Settled by credit"

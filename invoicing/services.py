@@ -5,7 +5,7 @@ saves and records every status change with its user.
 """
 
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,19 +13,31 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 from invoicing import registry, selectors
-from invoicing.amounts import ZERO, Amounts, line_amounts, round_money
+from invoicing.amounts import (
+    AMOUNT_PLACES,
+    MAX_DIGITS,
+    QUANTITY_PLACES,
+    ZERO,
+    Amounts,
+    decimals_of,
+    fits,
+    line_amounts,
+    parse_decimal,
+    round_money,
+)
 from invoicing.models import (
     Document,
     DocumentLine,
     DocumentSequence,
     DocumentTransition,
+    Item,
     Kind,
     Payment,
     PaymentKind,
     Status,
-    cancel_refusal,
-    post_refusal,
-    reset_refusal,
+    Tax,
+    guards_checked_once,
+    refusal,
 )
 
 STALE_MESSAGE = "This document was changed by someone else in the meantime; reload it and try again."
@@ -59,6 +71,11 @@ def validate(instance, exclude=()):
     instance.clean()
 
 
+def error_dict(error):
+    """{field or "__all__": [ValidationError]} of any ValidationError, with or without fields."""
+    return error.error_dict if hasattr(error, "error_dict") else {"__all__": error.error_list}
+
+
 def _check_permission(user, permission, what):
     # The same permissions are declared on the FSM transitions, which the card asks for its buttons.
     if user is not None and not user.has_perm(permission):
@@ -71,16 +88,14 @@ def _record(document, name, source, user):
     )
 
 
-def _default_due_date(document):
-    if document.due_date is None and document.date and document.partner_id:
-        document.due_date = document.date + timedelta(days=document.partner.payment_terms_days)
-
-
 def _as_decimal(value, label):
     try:
-        return Decimal(str(value))
-    except (InvalidOperation, TypeError, ValueError):
+        number = parse_decimal(value)
+    except (ArithmeticError, TypeError, ValueError):
         raise ValidationError(f"{label} must be a number.") from None
+    if not fits(number, AMOUNT_PLACES):
+        raise ValidationError(f"{label} {number} is too large.")
+    return number
 
 
 # ----------------------------------------------------------------------------- amounts
@@ -95,16 +110,15 @@ def _line_amounts(line, taxes, document):
     )
 
 
-def check_line_taxes(taxes):
-    """At most one tax of a group on a line."""
+def line_tax_group_error(taxes):
+    """At most one tax of a group on a line: the message when two share one, else None."""
     groups = {}
     for tax in taxes:
         if tax.group and tax.group in groups:
-            raise ValidationError(
-                f"A line may carry one tax of the group “{tax.group}”: choose “{groups[tax.group]}” or “{tax}”."
-            )
+            return f"A line may carry one tax of the group “{tax.group}”: choose “{groups[tax.group]}” or “{tax}”."
         if tax.group:
             groups[tax.group] = tax
+    return None
 
 
 def document_recompute(*, document, lines=None):
@@ -134,94 +148,257 @@ def document_tax_breakdown(*, document, lines):
     return sorted(((taxes[pk], amount) for pk, amount in amounts.taxes.items()), key=lambda row: row[0].name)
 
 
-# ----------------------------------------------------------------------------- documents
-def document_create(
-    *,
-    kind,
-    type,
-    company,
-    partner,
-    user,
-    date=None,
-    due_date=None,
-    currency=None,
-    note="",
-    vendor_reference="",
-    lines=(),
-    original=None,
-    is_reversal=False,
-):
-    """A new Draft document with its lines.
-
-    `lines` is a sequence of dicts with item, description, quantity, unit_price, discount, taxes
-    and, on returns, source_line.
-    """
-    with transaction.atomic():
-        document = Document(
-            kind=kind,
-            type=type,
-            company=company,
-            partner=partner,
-            date=date or timezone.localdate(),
-            due_date=due_date,
-            currency=currency or company.currency,
-            note=note,
-            vendor_reference=vendor_reference if kind == Kind.BILL else "",
-            original=original,
-            is_reversal=is_reversal,
-            created_by=user,
-        )
-        _default_due_date(document)
-        validate(document)
-        document.save()
-        _create_lines(document, lines)
-        return document
+# ----------------------------------------------------------------------------- drafts: the one write path
+HEADER_FIELDS = (
+    "type", "company", "partner", "date", "due_date", "currency", "note", "vendor_reference", "original",
+    "is_reversal",
+)  # fmt: skip
+LINE_NUMBERS = {
+    # field: (label, decimals allowed, max digits of its column)
+    "quantity": ("Quantity", QUANTITY_PLACES, MAX_DIGITS),
+    "unit_price": ("Unit price", AMOUNT_PLACES, MAX_DIGITS),
+    "discount": ("Discount", AMOUNT_PLACES, 5),
+}
+MAX_LINES = 2000  # a draft of this many lines saves through the card (see DATA_UPLOAD_MAX_NUMBER_FIELDS)
+STALE_DRAFT_MESSAGE = (
+    "Someone else changed this draft after you opened it. Your input is kept below: save again to replace "
+    "their version with yours, or reload the page to see theirs."
+)
 
 
-def _create_lines(document, lines):
-    new_lines, line_taxes = [], []
-    for position, data in enumerate(lines, start=1):
-        data = dict(data)
-        taxes = list(data.pop("taxes", ()))
-        check_line_taxes(taxes)
-        line = DocumentLine(document=document, position=data.pop("position", position), **data)
-        validate(line)
-        amounts = _line_amounts(line, taxes, document)
-        line.amount_untaxed, line.amount_tax, line.amount_total = amounts.untaxed, amounts.tax, amounts.total
-        new_lines.append(line)
-        line_taxes.append(taxes)
-    DocumentLine.objects.bulk_create(new_lines)
-    through = DocumentLine.taxes.through
-    pairs = zip(new_lines, line_taxes, strict=True)
-    through.objects.bulk_create([through(documentline_id=ln.pk, tax_id=tax.pk) for ln, taxes in pairs for tax in taxes])
-    total = Amounts()
-    for line, taxes in zip(new_lines, line_taxes, strict=True):
-        total = total + _line_amounts(line, taxes, document)
-    document.amount_untaxed, document.amount_tax, document.amount_total = total.untaxed, total.tax, total.total
-    Document.objects.filter(pk=document.pk).update(
-        amount_untaxed=total.untaxed, amount_tax=total.tax, amount_total=total.total
+def _id_of(value):
+    return getattr(value, "pk", value)
+
+
+def _in_bulk(model, values, queryset=None):
+    """{pk: instance} for the ids or instances given, in one query (none when all are instances)."""
+    found = {v.pk: v for v in values if isinstance(v, model)}
+    missing = {v for v in values if v is not None and not isinstance(v, model)}
+    if missing:
+        try:
+            ids = {int(v) for v in missing}
+        except (TypeError, ValueError):
+            ids = set()
+        found.update((queryset or model.objects).in_bulk(ids) if ids else {})
+    return found
+
+
+class _DraftErrors:
+    """Every problem of one save, keyed the way the card's form shows them (field name, or lines.N.field)."""
+
+    def __init__(self):
+        self.errors = {}
+
+    def add(self, key, message):
+        self.errors.setdefault(key, []).append(message)
+
+    def line(self, index, field, message):
+        self.add(f"lines.{index}.{field}" if field else f"lines.{index}", message)
+
+    def raise_if_any(self):
+        if self.errors:
+            raise ValidationError(self.errors)
+
+
+def _number(value, field, index, errors, position):
+    label, places, max_digits = LINE_NUMBERS[field]
+    try:
+        number = parse_decimal(value)
+    except (ValueError, ArithmeticError):
+        errors.line(index, field, f"Line {position}: {label.lower()} “{str(value)[:40]}” is not a number.")
+        return None
+    if decimals_of(number) > places:
+        errors.line(index, field, f"Line {position}: {label.lower()} has more than {places} decimals.")
+        return None
+    if not fits(number, places, max_digits):
+        errors.line(index, field, f"Line {position}: {label.lower()} {number} is too large.")
+        return None
+    return number
+
+
+_LINE_STATE = (
+    "position", "item_id", "description", "quantity", "unit_price", "discount", "source_line_id", "replaces_id",
+    "amount_untaxed", "amount_tax", "amount_total",
+)  # fmt: skip
+
+
+def _prepare_lines(document, lines, errors):
+    """The lines as they will be stored (unsaved or kept instances, with `_taxes`), checked one by one.
+
+    Items, taxes, source lines and replaced lines are read once for all lines."""
+    lines = [dict(line) for line in lines]
+    if len(lines) > MAX_LINES:
+        errors.add("__all__", f"A draft has at most {MAX_LINES} lines; split it into several documents.")
+        return []
+    kept = {line.pk: line for line in document.lines.all()} if document.pk else {}
+    for line in kept.values():  # what is stored, so only the lines that change are written
+        line._loaded = {f: getattr(line, f) for f in _LINE_STATE}
+    items = _in_bulk(Item, [line.get("item") for line in lines])
+    taxes = _in_bulk(Tax, [tax for line in lines for tax in line.get("taxes") or ()])
+    related = ("item", "document__type", "document__partner", "document__company")
+    sources = _in_bulk(
+        DocumentLine,
+        [line.get("source_line") for line in lines],
+        DocumentLine.objects.select_related(*related),
     )
-    return new_lines
+    replaced = _in_bulk(DocumentLine, [line.get("replaces") for line in lines])
+    positions = [p for p in (line.get("position") for line in lines) if isinstance(p, int)]
+    next_position = max(positions, default=0)
+    prepared = []
+    for index, data in enumerate(lines):
+        line_id = _id_of(data.get("id"))
+        if line_id is not None and line_id not in kept:
+            raise ValidationError(STALE_DRAFT_MESSAGE, code="stale")
+        line = kept.get(line_id) or DocumentLine(document=document)
+        position = data.get("position")
+        if position in (None, ""):
+            next_position += 1
+            position = next_position
+        elif not isinstance(position, int) or not 0 < position < 2**31:
+            errors.line(index, "position", f"Line {index + 1}: the position must be a whole number from 1.")
+            position = index + 1
+        line.position = position
+        for field in LINE_NUMBERS:
+            default = "1" if field == "quantity" else "0"
+            value = data.get(field)
+            number = _number(default if value in (None, "") else value, field, index, errors, position)
+            setattr(line, field, number if number is not None else Decimal(default))
+        if not 0 <= line.discount <= 100:
+            errors.line(index, "discount", f"Line {position}: the discount is a percentage from 0 to 100.")
+        line.description = str(data.get("description") or "")
+        if len(line.description) > 300 or "\x00" in line.description:
+            errors.line(index, "description", f"Line {position}: the description must be 300 characters or fewer.")
+        for name, found, label in (("item", items, "item"), ("source_line", sources, "source line"),
+                                   ("replaces", replaced, "replaced line")):  # fmt: skip
+            value = data.get(name)
+            instance = found.get(_id_of(value)) if value not in (None, "") else None
+            if value not in (None, "") and instance is None:
+                errors.line(index, name, f"Line {position}: that {label} does not exist (any more).")
+            setattr(line, name, instance)
+        if line.item is None and not line.description.strip():
+            errors.line(index, None, f"Line {position}: give the line an item or a description.")
+        line._taxes = [taxes[_id_of(t)] for t in data.get("taxes") or () if _id_of(t) in taxes]
+        if len(line._taxes) != len(data.get("taxes") or ()):
+            errors.line(index, "taxes", f"Line {position}: one of its taxes does not exist (any more).")
+        message = line_tax_group_error(line._taxes)
+        if message:
+            errors.line(index, "taxes", f"Line {position}: {message}")
+        if line.source_line is not None and line.quantity <= 0:
+            errors.line(index, "quantity", f"Line {position}: a returned quantity must be greater than zero.")
+        prepared.append(line)
+    return prepared
 
 
-def document_save_draft(*, document, user):
-    """Save the header of a draft typed into a form (lines are saved by the form, then recomputed)."""
-    with transaction.atomic():
-        if document.pk:
-            locked = Document.objects.select_for_update().only("status").get(pk=document.pk)
-            if locked.status != Status.DRAFT:
-                raise ValidationError(
-                    f"This document is {locked.get_status_display()} now; posted documents are read-only. "
-                    "Reload it to see its current state."
-                )
-        else:
-            document.created_by = user
-        if document.kind == Kind.INVOICE:
-            document.vendor_reference = ""
-        _default_due_date(document)
+def _apply_header(document, header, errors):
+    unknown = set(header) - set(HEADER_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown header fields: {', '.join(sorted(unknown))}")
+    for name, value in header.items():
+        setattr(document, name, value)
+    if document.kind == Kind.INVOICE:
+        document.vendor_reference = ""
+    if not document.currency and document.company_id:
+        document.currency = document.company.currency
+    try:
         validate(document)
-        document.save()
-        return document
+    except ValidationError as error:
+        for key, messages in error_dict(error).items():
+            for message in ValidationError(messages).messages:
+                errors.add(key, message)
+    if document.due_date is None and document.date and document.partner_id and "date" not in errors.errors:
+        document.due_date = document.date + timedelta(days=document.partner.payment_terms_days)
+
+
+def _compute(document, lines, errors):
+    total = Amounts()
+    for index, line in enumerate(lines):
+        amounts = _line_amounts(line, line._taxes, document)
+        line.amount_untaxed, line.amount_tax, line.amount_total = amounts.untaxed, amounts.tax, amounts.total
+        if not all(fits(value, AMOUNT_PLACES) for value in (amounts.untaxed, amounts.tax, amounts.total)):
+            errors.line(index, None, f"Line {line.position}: its amount {amounts.total} is too large to be stored.")
+        total = total + amounts
+    if not all(fits(value, AMOUNT_PLACES) for value in (total.untaxed, total.tax, total.total)):
+        errors.add("__all__", f"The document total {total.total} is too large to be stored; split the document.")
+    document.amount_untaxed, document.amount_tax, document.amount_total = total.untaxed, total.tax, total.total
+
+
+def _write_lines(document, lines):
+    """Replace the draft's stored lines by `lines`: kept ones updated, new ones inserted, others deleted."""
+    keep = [line for line in lines if line.pk]
+    new = [line for line in lines if not line.pk]
+    for line in new:
+        line.document = document
+    DocumentLine.objects.filter(document=document).exclude(pk__in=[line.pk for line in keep]).delete()
+    fields = [
+        "position", "item", "description", "quantity", "unit_price", "discount", "source_line", "replaces",
+        "amount_untaxed", "amount_tax", "amount_total",
+    ]  # fmt: skip
+    changed = [line for line in keep if any(getattr(line, f) != value for f, value in line._loaded.items())]
+    if changed:
+        DocumentLine.objects.bulk_update(changed, fields, batch_size=100)
+    DocumentLine.objects.bulk_create(new)
+    through = DocumentLine.taxes.through
+    through.objects.filter(documentline__document=document).delete()
+    through.objects.bulk_create(
+        [through(documentline_id=line.pk, tax_id=tax.pk) for line in lines for tax in line._taxes]
+    )
+
+
+def _save_draft(document, *, user, lines, header):
+    """Validate header, lines and the extensions' rules in one pass; write only when all is well."""
+    errors = _DraftErrors()
+    _apply_header(document, header, errors)
+    prepared = _prepare_lines(document, lines, errors)
+    for line in prepared:
+        line.item_id, line.source_line_id, line.replaces_id = (
+            _id_of(line.item),
+            _id_of(line.source_line),
+            _id_of(line.replaces),
+        )
+    if not errors.errors:
+        _compute(document, prepared, errors)
+    if not errors.errors:
+        ctx = registry.HookContext(user=user, lines=prepared)
+        message = registry.first_message("draft_lines_error", document, prepared, ctx)
+        if message:
+            errors.add("__all__", message)
+    errors.raise_if_any()
+    document.version += 1
+    document.save()
+    _write_lines(document, prepared)
+    return document
+
+
+def document_create(*, kind, type, company, partner, user, lines=(), **header):
+    """A new Draft document with its lines (dicts as `document_draft_save` takes them)."""
+    with transaction.atomic():
+        document = Document(kind=kind, created_by=user)
+        header.setdefault("currency", company.currency if company else None)
+        return _save_draft(document, user=user, lines=lines, header={**header, "type": type, "company": company,
+                                                                      "partner": partner})  # fmt: skip
+
+
+def document_draft_save(*, document, user, lines, version=None, **header):
+    """The one write path of a draft: header fields, and `lines` (dicts: `id` for a kept line, position,
+    item, description, quantity, unit_price, discount, taxes, source_line, replaces) replacing all lines.
+
+    `version` is the `Document.version` the editor loaded; it is compared under the row lock, so of two
+    simultaneous saves exactly one lands and the other is refused with a message that says so."""
+    with transaction.atomic():
+        locked = document_lock(document)
+        if locked.status != Status.DRAFT:
+            raise ValidationError(
+                f"This document is {locked.get_status_display()} now; posted documents are read-only. "
+                "Reload it to see its current state.",
+                code="stale",
+            )
+        if version is not None and str(locked.version) != str(version):
+            raise ValidationError(STALE_DRAFT_MESSAGE, code="stale")
+        if user is not None and not user.has_perm(f"invoicing.change_{locked.kind}"):
+            raise ValidationError("You do not have permission to change documents.", code="permission")
+        _save_draft(locked, user=user, lines=lines, header=header)
+    _sync(document, locked)
+    return locked
 
 
 def document_delete(*, document, user):
@@ -256,78 +433,103 @@ def _assign_number(document):
     document.number = f"{document.type.series}/{year}/{sequence.last_number:05d}"
 
 
-def document_post(*, document, user):
-    """Draft → To pay: checks every guard, assigns the number, freezes lines and amounts."""
+# ----------------------------------------------------------------------------- the transition funnel
+def transition_meta(name):
+    """The django-fsm transition `name` of Document (its permission and its `custom` labels)."""
+    method = getattr(Document, name, None)
+    meta = getattr(method, "_django_fsm", None)
+    if meta is None:
+        raise ValueError(f"No transition named {name!r}.")
+    return next(iter(meta.transitions.values()))
+
+
+def _before_post(document, ctx):
+    # Freeze what the lines say now, with today's type and currency, whoever saved the draft last.
+    lines = list(document.lines.prefetch_related("taxes"))
+    document_recompute(document=document, lines=lines)
+    selectors.attach_loaded(document=document, lines=lines)
+    ctx.lines = lines
+
+
+def _after_post(document):
+    _assign_number(document)
+    document.posted_at = timezone.now()
+    document.debt_total = document.amount_total
+    document.balance_due = _balance(document)
+
+
+def _after_reset(document):
+    document.posted_at = None
+
+
+_STEPS = {"post": (_before_post, _after_post), "reset_to_draft": (None, _after_reset)}
+_VERBS = {"post": "post", "reset_to_draft": "reset", "cancel": "cancel"}
+
+
+def document_transition(*, document, name, user):
+    """Every status change a person asks for goes through here: lock the row, refuse a stale copy, check
+    the permission and the guard once, fire the django-fsm transition, record it, run the extensions'
+    after-transition hooks and refresh the balance."""
+    meta = transition_meta(name)
+    if meta.custom.get("automatic"):
+        raise ValidationError("This status change happens by itself when the balance moves.")
+    label = meta.custom["label"]
     with transaction.atomic():
         locked = _lock(document)
-        if locked.status != Status.DRAFT:
-            raise ValidationError(f"Only a draft can be posted; this document is {locked.get_status_display()}.")
-        _check_permission(user, "invoicing.post_document", "post")
-        locked.posting = True  # the guards may take row locks now (the card asks them too, read-only)
-        # Freeze what the lines say now, with today's type and currency, whoever saved the draft last.
-        lines = list(locked.lines.prefetch_related("taxes"))
-        document_recompute(document=locked, lines=lines)
-        selectors.attach_loaded(document=locked, lines=lines)
-        message = post_refusal(locked)
-        if message:
-            raise ValidationError(f"Cannot post: {message}")
-        try:
-            validate(locked)
-        except ValidationError as error:
-            raise ValidationError(f"Cannot post: {' '.join(error.messages)}") from None
         source = locked.status
-        locked.post()
-        _assign_number(locked)
-        locked.posted_at = timezone.now()
-        locked.debt_total = locked.amount_total
-        locked.balance_due = _balance(locked)
+        if locked.status not in transition_sources(name):
+            raise ValidationError(f"{label} is not possible on a {locked.get_status_display()} document.")
+        if meta.permission:
+            _check_permission(user, meta.permission, _VERBS.get(name, name))
+        ctx = registry.HookContext(user=user, locking=True)
+        before, after = _STEPS.get(name, (None, None))
+        with guards_checked_once(ctx):
+            if before:
+                before(locked, ctx)
+            message = refusal(locked, name)
+            if message:
+                raise ValidationError(f"Cannot {label.lower()}: {message}")
+            if name == "post":
+                try:
+                    validate(locked)
+                except ValidationError as error:
+                    raise ValidationError(f"Cannot post: {' '.join(error.messages)}") from None
+            getattr(locked, name)()
+        if after:
+            after(locked)
+        locked.version += 1
         locked.save()
-        _record(locked, "post", source, user)
-        registry.run_after_transition(document=locked, name="post", user=user)
+        _record(locked, name, source, user)
+        for extension in registry.extensions():
+            extension.after_transition(locked, name, ctx)
         document_refresh_balance(document=locked, user=user)
     _sync(document, locked)
     return locked
+
+
+def transition_sources(name):
+    return set(getattr(Document, name)._django_fsm.transitions)
+
+
+def document_post(*, document, user):
+    """Draft → To pay: checks every guard, assigns the number, freezes lines and amounts."""
+    if document.status != Status.DRAFT:
+        raise ValidationError(f"Only a draft can be posted; this document is {document.get_status_display()}.")
+    return document_transition(document=document, name="post", user=user)
 
 
 def document_reset_to_draft(*, document, user):
-    with transaction.atomic():
-        locked = _lock(document)
-        if locked.status != Status.TO_PAY:
-            raise ValidationError(
-                f"Only a To pay document can be reset to draft; this one is {locked.get_status_display()}."
-            )
-        _check_permission(user, "invoicing.reset_document", "reset")
-        message = reset_refusal(locked)
-        if message:
-            raise ValidationError(f"Cannot reset to draft: {message}")
-        source = locked.status
-        locked.reset_to_draft()
-        locked.posted_at = None
-        locked.save()
-        _record(locked, "reset_to_draft", source, user)
-        registry.run_after_transition(document=locked, name="reset_to_draft", user=user)
-        document_refresh_balance(document=locked, user=user)
-    _sync(document, locked)
-    return locked
+    if document.status != Status.TO_PAY:
+        raise ValidationError(
+            f"Only a To pay document can be reset to draft; this one is {document.get_status_display()}."
+        )
+    return document_transition(document=document, name="reset_to_draft", user=user)
 
 
 def document_cancel(*, document, user):
-    with transaction.atomic():
-        locked = _lock(document)
-        if locked.status == Status.CANCELED:
-            raise ValidationError("This document is already canceled.")
-        _check_permission(user, "invoicing.cancel_document", "cancel")
-        message = cancel_refusal(locked)
-        if message:
-            raise ValidationError(f"Cannot cancel: {message}")
-        source = locked.status
-        locked.cancel()
-        locked.save()
-        _record(locked, "cancel", source, user)
-        registry.run_after_transition(document=locked, name="cancel", user=user)
-        document_refresh_balance(document=locked, user=user)
-    _sync(document, locked)
-    return locked
+    if document.status == Status.CANCELED:
+        raise ValidationError("This document is already canceled.")
+    return document_transition(document=document, name="cancel", user=user)
 
 
 def _balance(document):
@@ -352,11 +554,15 @@ def document_refresh_balance(*, document, user, fields=()):
         document.reopen()
         moved = ("reopen", Status.PAID)
     if moved:
+        document.version += 1
         document.save()
         _record(document, moved[0], moved[1], user)
     elif fields or document.balance_due != stored_balance:
+        document.version += 1
         Document.objects.filter(pk=document.pk).update(
-            balance_due=document.balance_due, **{name: getattr(document, name) for name in fields}
+            balance_due=document.balance_due,
+            version=document.version,
+            **{name: getattr(document, name) for name in fields},
         )
     return document.balance_due
 

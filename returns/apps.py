@@ -7,13 +7,6 @@ class ReturnsConfig(AppConfig):
 
     def ready(self):
         from invoicing import registry
-        from returns import balances, card, demo, rules, services
+        from returns.extension import ReturnsExtension
 
-        registry.clean_error(rules.clean_error)
-        registry.post_refusal(rules.post_refusal)
-        registry.lines_error(rules.draft_lines_error)
-        registry.dependents_refusal(rules.dependents_refusal)
-        registry.after_transition(services.after_transition)
-        registry.expected_balance(balances.expected_balances)
-        registry.demo_seeder(demo.seed_returns)
-        card.register()
+        registry.register(ReturnsExtension())

@@ -1,4 +1,4 @@
-"""What the returns app adds to the document card, the print view and the back office, through the registry."""
+"""What the returns app adds to the document card, the print view and the Debt tab (hooks of `ReturnsExtension`)."""
 
 from django.urls import reverse
 from django.utils.html import format_html
@@ -20,6 +20,13 @@ def return_visible(document, user):
     return _is_source(document) and document.status in POSTED_STATUSES and user.has_perm(add_permission(document.kind))
 
 
+def card_actions(document, ctx):
+    if not return_visible(document, ctx.user):
+        return []
+    url = reverse("returns:create", args=[document.pk])
+    return [registry.CardAction(name="return", label="Return", url=url, hint=return_hint(document), order=30)]
+
+
 def return_hint(document):
     """Shown instead of the button's action when the type is not configured for returns."""
     doc_type = document.type
@@ -32,51 +39,32 @@ def return_hint(document):
     return None
 
 
-RETURN_ACTION = registry.CardAction(
-    name="return",
-    label="Return",
-    url=lambda document: reverse("returns:create", args=[document.pk]),
-    visible=return_visible,
-    disabled_hint=return_hint,
-    order=30,
-)
-
-
 # ----------------------------------------------------------------------------- the Lines tab
-def _summary(document):
-    """The Returns tab and the returned quantities share one query per card, kept on the card's instance."""
-    if "_returns_summary" not in document.__dict__:
-        lines = selectors.return_lines_of(document=document)
-        document.__dict__["_returns_summary"] = selectors.returns_summary(document=document, return_lines=lines)
-    return document.__dict__["_returns_summary"]
+def _returns(document, ctx):
+    """The return documents of a source, read once per card (the Returns tab and the Debt tab)."""
+    return ctx.remember(("returns.of", document.pk), lambda: selectors.document_returns(document=document))
 
 
-def line_values(document, lines):
-    _, returned = _summary(document)
-    values = {}
-    for line in lines:
-        done = returned.get(line.pk, 0)
-        values[line.pk] = [qty(line.quantity), qty(done), qty(max(line.quantity - done, 0))]
-    return values
+def _return_lines(document, ctx):
+    """A return's lines with their sources, read once per card (the Source column, tab and Debt tab)."""
+    return ctx.remember(("returns.lines", document.pk), lambda: selectors.return_lines_with_sources(document=document))
 
 
-RETURNED_COLUMNS = registry.LineColumn(
-    name="returned_quantities",
-    headers=("Sold", "Returned", "Remaining"),
-    values=line_values,
-    visible=lambda document: _is_source(document) and document.status != Status.DRAFT,
-)
+def line_columns(document, lines, ctx):
+    if document.status == Status.DRAFT:
+        return None
+    if _is_source(document):
+        # One figure for the whole correction chain: what any state of it gave back (SPEC 7).
+        rows = selectors.line_return_rows(lines=lines, chain=document.original_id or document.pk)
+        cells = {pk: [qty(sold), qty(done), qty(left)] for pk, (sold, done, left) in rows.items()}
+        return registry.LineColumns(("Sold", "Returned", "Remaining"), cells)
+    if selectors.is_return_document(document):
+        return registry.LineColumns(("Returns",), source_values(document, ctx))
+    return None
 
 
-def _return_lines(document):
-    """The Source column and the Source tab share one query per card, kept on the card's instance."""
-    if "_return_lines" not in document.__dict__:
-        document.__dict__["_return_lines"] = selectors.return_lines_with_sources(document=document)
-    return document.__dict__["_return_lines"]
-
-
-def source_values(document, lines):
-    rows = {line.pk: line for line in _return_lines(document)}
+def source_values(document, ctx):
+    rows = {line.pk: line for line in _return_lines(document, ctx)}
     values = {}
     for pk, line in rows.items():
         source = line.source_line
@@ -91,32 +79,21 @@ def source_values(document, lines):
     return values
 
 
-SOURCE_COLUMN = registry.LineColumn(
-    name="return_source",
-    headers=("Returns",),
-    values=source_values,
-    visible=lambda document: selectors.is_return_document(document) and document.status != Status.DRAFT,
-)
-
-
 # ----------------------------------------------------------------------------- tabs
-def returns_tab_context(document, request):
-    return {"returns": _summary(document)[0]}
+def card_tabs(document, ctx):
+    if document.status != Status.DRAFT and _is_source(document):
+        returns = _returns(document, ctx)
+        return [registry.CardTab("returns", "Returns", "returns/returns_tab.html", {"returns": returns},
+                                 badge=len(returns), order=40)]  # fmt: skip
+    if selectors.is_return_document(document):
+        context = _source_tab_context(document, ctx)
+        return [registry.CardTab("return-source", "Source", "returns/source_tab.html", context,
+                                 badge=len(context["sources"]) or None, order=40)]  # fmt: skip
+    return []
 
 
-RETURNS_TAB = registry.CardTab(
-    name="returns",
-    label="Returns",
-    template="returns/returns_tab.html",
-    context=returns_tab_context,
-    badge=lambda context: len(context["returns"]),
-    visible=lambda document: _is_source(document) and document.status != Status.DRAFT,
-    order=40,
-)
-
-
-def source_tab_context(document, request):
-    lines = _return_lines(document)
+def _source_tab_context(document, ctx):
+    lines = _return_lines(document, ctx)
     sources = {line.source_line.document_id: line.source_line.document for line in lines if line.source_line_id}
     rows = []
     for line in lines:
@@ -129,19 +106,8 @@ def source_tab_context(document, request):
     return {"sources": list(sources.values()), "rows": rows}
 
 
-SOURCE_TAB = registry.CardTab(
-    name="return-source",
-    label="Source",
-    template="returns/source_tab.html",
-    context=source_tab_context,
-    badge=lambda context: len(context["sources"]) or None,
-    visible=selectors.is_return_document,
-    order=40,
-)
-
-
 # ----------------------------------------------------------------------------- print view
-def print_title(document):
+def print_title(document, ctx):
     if not selectors.is_return_document(document):
         return None
     source = selectors.return_source(document=document)
@@ -149,21 +115,15 @@ def print_title(document):
     return f"{title} — return of {source.type_label.lower()} {source.display_number}" if source else title
 
 
-def print_context(document):
-    return {"source": selectors.return_source(document=document)}
-
-
-PRINT_SOURCE = registry.PrintSection(
-    name="return_source",
-    template="returns/print_source.html",
-    context=print_context,
-    visible=selectors.is_return_document,
-    order=10,
-)
+def print_sections(document, ctx):
+    if not selectors.is_return_document(document):
+        return []
+    context = {"source": selectors.return_source(document=document)}
+    return [registry.PrintSection("returns/print_source.html", context, order=10)]
 
 
 # ----------------------------------------------------------------------------- debt tab
-def debt_rows(*, document):
+def debt_rows(document, ctx):
     """How returns move the balance: on a source, the credit each posted return applied to it; on a
     return, the part of its total applied to its source (the rest is paid back by refund payments)."""
     if document.status not in POSTED_STATUSES:
@@ -171,7 +131,7 @@ def debt_rows(*, document):
     if selectors.is_return_document(document):
         if not document.credit_applied:
             return []
-        source = next((line.source_line.document for line in _return_lines(document) if line.source_line_id), None)
+        source = next((line.source_line.document for line in _return_lines(document, ctx) if line.source_line_id), None)
         # A return of a correction credits the correction's original.
         target = source.original if source is not None and source.original_id else source
         return [
@@ -184,7 +144,7 @@ def debt_rows(*, document):
         ]
     if not _is_source(document) or document.original_id:  # a correction's credit goes to its original
         return []
-    returns, _ = _summary(document)
+    returns = _returns(document, ctx)
     return [
         registry.DebtRow(
             label=f"Credit from {r.type_label.lower()} {r.display_number}",
@@ -196,14 +156,3 @@ def debt_rows(*, document):
         for r in returns
         if r.status in POSTED_STATUSES and r.credit_applied
     ]
-
-
-def register():
-    registry.debt_rows(debt_rows)
-    registry.card_action(RETURN_ACTION)
-    registry.line_column(RETURNED_COLUMNS)
-    registry.line_column(SOURCE_COLUMN)
-    registry.card_tab(RETURNS_TAB)
-    registry.card_tab(SOURCE_TAB)
-    registry.print_section(PRINT_SOURCE)
-    registry.document_title(print_title)

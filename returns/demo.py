@@ -5,8 +5,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from invoicing import services
-from invoicing.models import DocumentLine, DocumentType, Item, Kind, Partner, PaymentKind, PaymentMethod, Tax
+from invoicing import selectors, services
+from invoicing.models import DocumentType, Item, Kind, Partner, PaymentKind, PaymentMethod, Tax
 from returns.services import return_create
 
 
@@ -34,13 +34,14 @@ def _document(kind, company, partner, user, date, lines):
     )
 
 
-def _keep(document, quantities):
+def _keep(document, quantities, user):
     """Edit a draft return as the accountant does on the card: {position: quantity}; other lines go."""
-    DocumentLine.objects.filter(document=document).exclude(position__in=quantities).delete()
-    for position, quantity in quantities.items():
-        DocumentLine.objects.filter(document=document, position=position).update(quantity=Decimal(quantity))
-    services.document_recompute(document=document)
-    return document
+    lines = [
+        {**line, "quantity": Decimal(quantities[line["position"]])}
+        for line in selectors.draft_line_data(document=document)
+        if line["position"] in quantities
+    ]
+    return services.document_draft_save(document=document, user=user, lines=lines)
 
 
 def _pay(document, amount, method, user, date, kind=PaymentKind.PAYMENT):
@@ -69,7 +70,7 @@ def seed_returns(*, company, user, stdout):
     )
     services.document_post(document=invoice, user=user)
     _pay(invoice, invoice.balance_due, "Bank transfer", user, today - timedelta(days=15))
-    credit_note = _keep(return_create(document=invoice, user=user), {1: 2})
+    credit_note = _keep(return_create(document=invoice, user=user), {1: 2}, user)
     services.document_post(document=credit_note, user=user)
     _pay(credit_note, credit_note.balance_due, "Cash", user, today - timedelta(days=5))
 
@@ -78,12 +79,12 @@ def seed_returns(*, company, user, stdout):
         Kind.INVOICE, company, "Contoso Retail", user, today - timedelta(days=10), [("LAMP-03", 6, 10), ("SHIP", 1, 0)]
     )
     services.document_post(document=invoice, user=user)
-    services.document_post(document=_keep(return_create(document=invoice, user=user), {1: 1}), user=user)
+    services.document_post(document=_keep(return_create(document=invoice, user=user), {1: 1}, user), user=user)
 
     # A bill; damaged paper goes back to the supplier, credited against what we owe.
     bill = _document(Kind.BILL, company, "Globex Supplies", user, today - timedelta(days=12), [("PAPER-A4", 10, 0)])
     services.document_post(document=bill, user=user)
-    services.document_post(document=_keep(return_create(document=bill, user=user), {1: 3}), user=user)
+    services.document_post(document=_keep(return_create(document=bill, user=user), {1: 3}, user), user=user)
 
     # A draft credit note left open for the accountant to finish.
     return_create(document=invoice, user=user)

@@ -189,10 +189,6 @@ def draft_lines_error(*, document, lines):
     return _quantity_error(document, [line for line in lines if line.source_line_id], lock=False)
 
 
-def post_refusal(document):
-    return return_error(document, lock=getattr(document, "posting", False))
-
-
 def dependents_refusal(document):
     """A source with non-canceled returns cannot be reset to draft or canceled."""
     if not document.pk or not document.type_id or document.type.is_return:

@@ -5,9 +5,11 @@ they give back (`DocumentLine.source_line`). Corrections of a return (`original`
 the corrections app: only the returns themselves count here.
 """
 
-from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum
+from django.db.models import OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
+from invoicing.aggregates import exact_field, exact_sum
+from invoicing.amounts import QUANTITY_PLACES as QUANTITY
 from invoicing.amounts import ZERO
 from invoicing.models import POSTED_STATUSES, Document, DocumentLine, Status
 
@@ -28,63 +30,65 @@ def _counted_return_lines():
 
 
 def returned_quantity(*, line):
-    """Decimal: how much of a sold line has been given back by posted, non-canceled returns."""
-    total = _counted_return_lines().filter(source_line=line).aggregate(total=Sum("quantity"))["total"]
-    return total or ZERO
+    """Decimal: how much of a sold line has been given back by posted, non-canceled returns, counted over
+    the line's whole correction chain (SPEC 7 "One returned quantity")."""
+    return returned_quantities(line_ids=[line.pk]).get(line.pk, ZERO)
 
 
-def _chain_keys(line_ids):
-    """{line id: (chain original id, document id, position, item id)} for sold lines: one query.
+def returned_quantities(*, line_ids, exclude_document=None, chain=None):
+    """{sold line id: returned quantity} for many lines (lines never returned are absent), counted over
+    their whole correction chains: goods returned from an invoice cannot be returned again from its
+    correction, and every state of the chain shows the same figure (SPEC 7 "One returned quantity").
 
-    A correction copies the lines of the state it corrects, in order, so a line of one state and the
-    line at the same position with the same item in another state of the chain are the same goods.
-    """
-    rows = DocumentLine.objects.filter(pk__in=list(line_ids)).values_list(
-        "pk", "document_id", "document__original_id", "position", "item_id"
-    )
-    return {pk: (original or document, document, position, item) for pk, document, original, position, item in rows}
-
-
-def returned_quantities(*, line_ids, exclude_document=None):
-    """{source line id: returned quantity} for many lines in two queries (lines never returned are absent).
-
-    What was returned from any state of the line's correction chain counts too: goods returned from
-    an invoice cannot be returned again from its correction.
-    """
-    keys = _chain_keys(line_ids)
-    roots = {root for root, _, _, _ in keys.values()}
-    rows = _counted_return_lines().filter(
-        Q(source_line__document_id__in=roots) | Q(source_line__document__original_id__in=roots)
-    )
+    A replacement correction's line names the line of the previous state it replaces (`replaces`), so
+    following the links back gives the line of the original the goods were first sold on: lines with the
+    same root are the same goods. One query reads every line of the chains with what posted returns gave
+    back of it (summed exactly in SQL); one more finds the chains when the caller does not pass `chain`,
+    the id of the original all these lines belong to."""
+    line_ids = list(line_ids)
+    if chain is not None:
+        chains = {chain}
+    else:
+        documents = DocumentLine.objects.filter(pk__in=line_ids).values_list("document_id", "document__original_id")
+        chains = {original or document for document, original in documents}
+    given_back = _counted_return_lines().filter(source_line=OuterRef("pk"))
     if exclude_document is not None and exclude_document.pk:
-        rows = rows.exclude(document_id=exclude_document.pk)
-    source = "source_line__document"
+        given_back = given_back.exclude(document_id=exclude_document.pk)
+    given_back = given_back.order_by().values("source_line").annotate(total=exact_sum("quantity", QUANTITY))
     rows = (
-        rows.order_by()
-        .values("source_line_id", f"{source}_id", f"{source}__original_id", "source_line__position",
-                "source_line__item_id")
-        .annotate(total=Sum("quantity"))
-    )  # fmt: skip
-    returned = {}
-    for row in rows:
-        row_root = row[f"{source}__original_id"] or row[f"{source}_id"]
-        row_goods = (row_root, row["source_line__position"], row["source_line__item_id"])
-        for line_id, (root, document, position, item) in keys.items():
-            same_line = row["source_line_id"] == line_id
-            other_state = row[f"{source}_id"] != document and row_goods == (root, position, item)
-            if same_line or other_state:
-                returned[line_id] = returned.get(line_id, ZERO) + row["total"]
-    return returned
+        DocumentLine.objects.filter(Q(document_id__in=chains) | Q(document__original_id__in=chains))
+        .annotate(given_back=Subquery(given_back.values("total"), output_field=exact_field(QUANTITY)))
+        .values_list("pk", "replaces_id", "given_back")
+    )
+    links, by_line = {}, {}
+    for pk, replaces, total in rows:
+        links[pk] = replaces
+        if total:
+            by_line[pk] = total
+
+    def root(pk):
+        seen = set()
+        while links.get(pk) and pk not in seen:
+            seen.add(pk)
+            pk = links[pk]
+        return pk
+
+    by_root = {}
+    for pk, total in by_line.items():
+        by_root[root(pk)] = by_root.get(root(pk), ZERO) + total
+    return {pk: by_root[root(pk)] for pk in line_ids if root(pk) in by_root}
 
 
 def chain_root_ids(*, line_ids):
     """The originals of the chains these sold lines belong to (locked while a return is posted)."""
-    return sorted({root for root, _, _, _ in _chain_keys(line_ids).values()})
+    documents = DocumentLine.objects.filter(pk__in=list(line_ids)).values_list("document_id", "document__original_id")
+    return sorted({original or document for document, original in documents})
 
 
-def line_return_rows(*, lines):
-    """{line id: (sold, returned, remaining)} for the Lines tab of a source document, in one query."""
-    returned = returned_quantities(line_ids=[line.pk for line in lines])
+def line_return_rows(*, lines, chain=None):
+    """{line id: (sold, returned, remaining)} of a source document's lines, counted over its whole chain
+    (`chain`: the id of its original, when known)."""
+    returned = returned_quantities(line_ids=[line.pk for line in lines], chain=chain)
     rows = {}
     for line in lines:
         done = returned.get(line.pk, ZERO)
@@ -114,27 +118,6 @@ def document_returns(*, document):
         .values("pk")
     )
     return list(Document.objects.filter(pk__in=ids).select_related("type").order_by("date", "pk"))
-
-
-def return_lines_of(*, document):
-    """Every line of a return made from a document or its corrections, with its return document joined:
-    what the card needs for both the Returns tab and the returned quantities, in one query."""
-    return list(
-        DocumentLine.objects.filter(_returns_of_line(document), document__type__is_return=True)
-        .filter(document__original__isnull=True)
-        .select_related("document__type")
-        .order_by()
-    )
-
-
-def returns_summary(*, document, return_lines):
-    """From `return_lines_of`: (return documents oldest first, {source line id: returned quantity})."""
-    documents, returned = {}, {}
-    for line in return_lines:
-        documents[line.document_id] = line.document
-        if line.document.status in POSTED_STATUSES:
-            returned[line.source_line_id] = returned.get(line.source_line_id, ZERO) + line.quantity
-    return sorted(documents.values(), key=lambda d: (d.date, d.pk)), returned
 
 
 def open_returns(*, document):
@@ -169,13 +152,13 @@ def return_lines_with_sources(*, document):
         .filter(source_line=OuterRef("source_line"))
         .order_by()
         .values("source_line")
-        .annotate(total=Sum("quantity"))
+        .annotate(total=exact_sum("quantity", QUANTITY))
         .values("total")
     )
     return list(
         DocumentLine.objects.filter(document=document)
         .select_related("item", "source_line__item", "source_line__document__type")
-        .annotate(source_returned=Coalesce(Subquery(returned), ZERO, output_field=DecimalField()))
+        .annotate(source_returned=Coalesce(Subquery(returned), ZERO, output_field=exact_field(QUANTITY)))
         .order_by("position", "pk")
     )
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 import factory
 from django.contrib.auth.models import Group, User
 
-from invoicing import models, services
+from invoicing import models, selectors, services
 from invoicing.models import Kind
 
 
@@ -143,3 +143,21 @@ def pay(doc, amount, kind=models.PaymentKind.PAYMENT, user=None, method=None):
         amount=amount,
         user=user or accountant(),
     )
+
+
+def save_draft(doc, user=None, lines=None, **header):
+    """Save a draft through the one write path; `lines` default to its stored lines, unchanged."""
+    lines = selectors.draft_line_data(document=doc) if lines is None else lines
+    return services.document_draft_save(document=doc, user=user or accountant(), lines=lines, **header)
+
+
+def edit_lines(doc, user=None, **changes_by_position):
+    """Change stored lines of a draft as the card would: `edit_lines(doc, **{"1": {"quantity": 2}})`;
+    a position mapped to None removes that line."""
+    lines = []
+    for data in selectors.draft_line_data(document=doc):
+        change = changes_by_position.get(str(data["position"]), {})
+        if change is None:
+            continue
+        lines.append({**data, **change})
+    return save_draft(doc, user=user, lines=lines)

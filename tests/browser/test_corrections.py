@@ -45,8 +45,7 @@ def test_accountant_corrects_a_posted_bill(page):
     assert correction.amount_total > bill.amount_total
     screenshot(page, "correction-draft-card")
 
-    page.click(".card-actions >> text=Post")
-    page.click("#confirm-transition")
+    page.click("#transition-post")
     page.wait_for_selector(".messagelist")
     correction.refresh_from_db()
     assert correction.status == Status.PAID and correction.correction_index == 1

@@ -42,8 +42,7 @@ def test_accountant_returns_goods_of_a_paid_invoice_and_refunds_the_customer(pag
     assert line.quantity == Decimal("1") and line.source_line == first_line
     screenshot(page, "return-draft-card")
 
-    page.click(".card-actions >> text=Post")
-    page.click("#confirm-transition")
+    page.click("#transition-post")
     page.wait_for_selector(".messagelist")
     credit_note.refresh_from_db()
     assert credit_note.status == Status.TO_PAY and credit_note.number.startswith("CN/")

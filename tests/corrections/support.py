@@ -3,23 +3,15 @@
 from decimal import Decimal
 
 from corrections import selectors, services
-from invoicing import services as core
-from invoicing.models import Document, DocumentLine
+from invoicing.models import Document
 from tests import factories
 
 D = Decimal
 
 
 def set_lines(document, lines):
-    """Replace a draft's lines with `lines` (dicts from `factories.line`) and recompute its amounts."""
-    document.lines.all().delete()
-    for position, data in enumerate(lines, start=1):
-        data = dict(data)
-        taxes = data.pop("taxes", ())
-        line = DocumentLine.objects.create(document=document, position=position, **data)
-        line.taxes.set(taxes)
-    core.document_recompute(document=document)
-    return document
+    """Replace a draft's lines with `lines` (dicts from `factories.line`), as the card's form would."""
+    return factories.save_draft(document, lines=lines)
 
 
 def correct(document, untaxed=None, *, reversal=False, lines=None, post=True, user=None):

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.urls import reverse
 
-from corrections.card import CREATE_CORRECTION
+from corrections.card import can_create_correction
 from invoicing import services as core
 from invoicing.debt import document_debt
 from invoicing.models import Document, Status
@@ -37,13 +37,13 @@ def badge(html):
 def test_worked_example_8_create_correction_is_absent_on_draft_and_canceled_present_on_to_pay_and_paid():
     user = factories.accountant()
     draft = factories.invoice()
-    assert not CREATE_CORRECTION.visible(draft, user)
+    assert not can_create_correction(draft, user)
     posted = factories.posted(factories.invoice())
-    assert posted.status == Status.TO_PAY and CREATE_CORRECTION.visible(posted, user)
+    assert posted.status == Status.TO_PAY and can_create_correction(posted, user)
     factories.pay(posted, posted.balance_due)
-    assert posted.status == Status.PAID and CREATE_CORRECTION.visible(posted, user)
+    assert posted.status == Status.PAID and can_create_correction(posted, user)
     core.document_cancel(document=draft, user=user)
-    assert draft.status == Status.CANCELED and not CREATE_CORRECTION.visible(draft, user)
+    assert draft.status == Status.CANCELED and not can_create_correction(draft, user)
 
 
 def test_worked_example_8_on_the_card_page(accountant_client):
@@ -59,7 +59,7 @@ def test_worked_example_8_on_the_card_page(accountant_client):
 
 def test_the_button_is_hidden_from_a_reviewer(reviewer_client):
     bill = bill_of_120()
-    assert not CREATE_CORRECTION.visible(bill, factories.reviewer())
+    assert not can_create_correction(bill, factories.reviewer())
     assert create_url(bill) not in card(reviewer_client, bill)
 
 

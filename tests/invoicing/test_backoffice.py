@@ -124,10 +124,11 @@ def test_card_of_a_posted_invoice_is_read_only_and_says_why(accountant_client):
     assert invoice.note == ""
 
 
-def test_post_asks_for_confirmation_then_posts(accountant_client):
+def test_post_is_one_click_on_the_card_and_a_get_changes_nothing(accountant_client):
     invoice = factories.invoice()
-    confirm = accountant_client.get(action_url(invoice, "transition", "post"))
-    assert b"assigns the next number of the type for good" in confirm.content
+    card = accountant_client.get(card_url(invoice)).content.decode()
+    assert f'<form method="post" action="{action_url(invoice, "transition", "post")}">' in card
+    assert accountant_client.get(action_url(invoice, "transition", "post")).status_code == 200
     invoice.refresh_from_db()
     assert invoice.status == Status.DRAFT  # GET changes nothing
     response = accountant_client.post(action_url(invoice, "transition", "post"), {"status": "draft"}, follow=True)
@@ -390,7 +391,7 @@ def test_a_draft_saved_by_someone_else_meanwhile_is_not_overwritten_silently(acc
     invoice = factories.invoice()
     page = accountant_client.get(card_url(invoice)).content.decode()
     loaded = re.search(r'name="loaded_version" value="([^"]+)"', page).group(1)
-    Document.objects.get(pk=invoice.pk).save()  # someone else saves the draft
+    factories.save_draft(Document.objects.get(pk=invoice.pk), note="theirs")  # someone else saves the draft
     data = draft_post_data(invoice.type, invoice.partner, invoice.company, [])
     data.update({"loaded_version": loaded, "note": "mine", "lines-INITIAL_FORMS": "0"})
     lines = invoice.lines.all()
@@ -400,9 +401,10 @@ def test_a_draft_saved_by_someone_else_meanwhile_is_not_overwritten_silently(acc
                      f"lines-{n}-description": line.description, f"lines-{n}-quantity": line.quantity,
                      f"lines-{n}-unit_price": line.unit_price, f"lines-{n}-discount": line.discount})  # fmt: skip
     response = accountant_client.post(card_url(invoice), data)
-    assert response.status_code == 200 and "Someone else saved this draft" in response.content.decode()
+    assert response.status_code == 200 and "Someone else changed this draft" in response.content.decode()
+    assert "mine</textarea>" in response.content.decode()  # the refused input stays on the form
     invoice.refresh_from_db()
-    assert invoice.note == ""
+    assert invoice.note == "theirs"
     fresh_version = re.search(r'name="loaded_version" value="([^"]+)"', response.content.decode()).group(1)
     response = accountant_client.post(card_url(invoice), {**data, "loaded_version": fresh_version})
     assert response.status_code == 302

@@ -7,7 +7,7 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from invoicing import registry
-from invoicing.debt import DEBT_TAB, document_debt
+from invoicing.debt import document_debt
 from invoicing.models import Document
 from tests import factories
 
@@ -21,12 +21,8 @@ def posted_invoice(amount="100.00"):
 def render_tab(document, user=None):
     request = RequestFactory().get("/")
     request.user = user or factories.reviewer()
-    context = DEBT_TAB.context(document, request)
-    return context, render_to_string(DEBT_TAB.template, {**context, "document": document}, request=request)
-
-
-def test_debt_tab_is_registered_on_the_card():
-    assert "debt" in [tab.name for tab in registry.card_tabs()]
+    context = {"debt": document_debt(document=document)}
+    return context, render_to_string("invoicing/debt_tab.html", {**context, "document": document}, request=request)
 
 
 def test_debt_rows_add_up_to_the_balance_due():
@@ -69,14 +65,18 @@ def test_debt_tab_on_a_draft_says_nothing_is_due():
 def test_debt_rows_include_what_other_apps_provide():
     invoice = posted_invoice()
 
-    def credit_row(*, document):
-        return [registry.DebtRow(label="Credit from a return", amount=D("-10.00"), url="/returns/1/")]
+    class CreditRows(registry.DocumentExtension):
+        name = "test-credit-rows"
 
-    registry.debt_rows(credit_row)
+        def debt_rows(self, document, ctx):
+            return [registry.DebtRow(label="Credit from a return", amount=D("-10.00"), url="/returns/1/")]
+
+    before = registry.extensions()
+    registry.register(CreditRows())
     try:
         debt = document_debt(document=invoice)
     finally:
-        registry._debt_rows.remove(credit_row)
+        registry._extensions[:] = before
     assert ("Credit from a return", D("-10.00")) in [(row.label, row.amount) for row in debt.rows]
     assert debt.not_itemised == D("10.00")  # the stored balance did not move: the gap shows
 

@@ -2,8 +2,7 @@
 
 from decimal import Decimal
 
-from invoicing import services
-from invoicing.models import DocumentLine, DocumentType, Kind
+from invoicing.models import DocumentType, Kind
 from tests import factories
 
 
@@ -54,7 +53,5 @@ def bill_of_60(**kwargs):
 
 
 def set_quantity(document, quantity, position=1):
-    """What the card's line form does on a draft: change a quantity, then recompute the amounts."""
-    DocumentLine.objects.filter(document=document, position=position).update(quantity=Decimal(str(quantity)))
-    services.document_recompute(document=document)
-    return document
+    """What the card's line form does on a draft: change a quantity and save it through the service."""
+    return factories.edit_lines(document, **{str(position): {"quantity": Decimal(str(quantity))}})

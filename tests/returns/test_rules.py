@@ -121,21 +121,20 @@ def test_a_return_of_a_draft_line_is_refused():
 def test_saving_a_return_for_another_partner_is_refused():
     invoice = invoice_of_60()
     draft = return_create(document=invoice, user=factories.accountant())
-    draft.partner = factories.PartnerFactory(name="Someone Else")
     with pytest.raises(ValidationError, match="The vendor of a credit note is the customer of its source: choose"):
-        services.document_save_draft(document=draft, user=factories.accountant())
+        factories.save_draft(draft, partner=factories.PartnerFactory(name="Someone Else"))
     assert Document.objects.get(pk=draft.pk).partner == invoice.partner
 
 
-def test_saving_lines_beyond_the_remaining_quantity_is_allowed_so_they_can_be_fixed_then_posting_refuses():
+def test_saving_lines_beyond_the_remaining_quantity_is_refused_and_nothing_is_stored():
     invoice = invoice_of_60(check_returned_quantity=True)
     factories.posted(set_quantity(return_create(document=invoice, user=factories.accountant()), 2))
-    draft = set_quantity(return_create(document=invoice, user=factories.accountant()), 4)
-    services.document_save_draft(document=draft, user=factories.accountant())
+    draft = return_create(document=invoice, user=factories.accountant())
     with pytest.raises(
         ValidationError, match=r"only 3 remaining to return of line 1 “Chair” on invoice INV/.* \(5 sold"
     ):
-        factories.posted(draft)
+        set_quantity(draft, 4)
+    assert draft.lines.get().quantity == D("3")  # what the Return button prefilled, untouched
     factories.posted(set_quantity(draft, 3))
 
 
@@ -148,12 +147,14 @@ def test_two_lines_on_the_same_source_line_add_up():
 
 def test_message_on_post_is_prefixed_so_the_card_says_what_failed():
     invoice = invoice_of_60(check_returned_quantity=True)
-    document = set_quantity(return_create(document=invoice, user=factories.accountant()), 6)
+    user = factories.accountant()
+    first, document = return_create(document=invoice, user=user), return_create(document=invoice, user=user)
+    factories.posted(set_quantity(first, 1))
     with pytest.raises(ValidationError) as refused:
         factories.posted(document)
     assert refused.value.messages == [
-        f"Cannot post: Line 1 “Chair”: only 5 remaining to return of line 1 “Chair” on invoice {invoice.number} "
-        "(5 sold, 0 already returned), not 6."
+        f"Cannot post: Line 1 “Chair”: only 4 remaining to return of line 1 “Chair” on invoice {invoice.number} "
+        "(5 sold, 1 already returned), not 5."
     ]
 
 
@@ -161,4 +162,4 @@ def test_rules_cost_no_query_on_ordinary_documents(django_assert_num_queries):
     invoice = invoice_of_60()
     with django_assert_num_queries(0):
         assert rules.clean_error(invoice) is None
-        assert rules.post_refusal(invoice) is None
+        assert rules.return_error(invoice, lock=True) is None

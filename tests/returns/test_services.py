@@ -69,13 +69,23 @@ def test_worked_example_7_check_returned_quantity_refuses_more_than_remains():
 
     second = make_return(invoice)
     assert second.lines.get().quantity == D("3")  # prefilled with what is still returnable
-    set_quantity(second, 4)
     with pytest.raises(ValidationError, match="only 3 remaining"):
-        factories.posted(second)
-    assert fresh(second).status == Status.DRAFT
+        set_quantity(second, 4)  # refused on save: nothing stored
+    assert fresh(second).lines.get().quantity == D("3")
 
     factories.posted(set_quantity(second, 3))
     assert selectors.returned_quantity(line=invoice.lines.get()) == D("5")
+
+
+def test_worked_example_7_a_draft_saved_before_another_return_was_posted_is_refused_on_post():
+    invoice = invoice_of_60(check_returned_quantity=True)
+    first, second = make_return(invoice), make_return(invoice)  # both prefilled with the 5 returnable
+    set_quantity(second, 4)
+    factories.posted(set_quantity(first, 2))
+    with pytest.raises(ValidationError, match="only 3 remaining"):
+        factories.posted(second)
+    assert fresh(second).status == Status.DRAFT
+    factories.posted(set_quantity(second, 3))
 
 
 def test_worked_example_7_without_the_flag_more_than_remains_is_accepted():

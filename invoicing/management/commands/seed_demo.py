@@ -53,8 +53,8 @@ class Command(BaseCommand):
                 return
             self.documents(company, users["accountant"])
             self.european_documents(users["accountant"])
-            for seeder in registry.demo_seeders():
-                seeder(company=company, user=users["accountant"], stdout=self.stdout)
+            for extension in registry.extensions():
+                extension.seed_demo(company=company, user=users["accountant"], stdout=self.stdout)
         self.stdout.write(
             self.style.SUCCESS("Demo data loaded. Log in as admin/admin, accountant/accountant or reviewer/reviewer.")
         )

@@ -1,0 +1,47 @@
+"""The returns app's one object in the core: `ReturnsExtension`, registered in `apps.py`."""
+
+from invoicing import registry
+from returns import balances, card, demo, rules, services
+
+
+class ReturnsExtension(registry.DocumentExtension):
+    name = "returns"
+
+    def post_refusal(self, document, ctx):
+        return rules.return_error(document, lock=ctx.locking)
+
+    def dependents_refusal(self, document, ctx):
+        return rules.dependents_refusal(document)
+
+    def document_error(self, document, ctx):
+        return rules.clean_error(document)
+
+    def draft_lines_error(self, document, lines, ctx):
+        return rules.draft_lines_error(document=document, lines=lines)
+
+    def after_transition(self, document, name, ctx):
+        services.after_transition(document=document, name=name, user=ctx.user)
+
+    def card_actions(self, document, ctx):
+        return card.card_actions(document, ctx)
+
+    def card_tabs(self, document, ctx):
+        return card.card_tabs(document, ctx)
+
+    def line_columns(self, document, lines, ctx):
+        return card.line_columns(document, lines, ctx)
+
+    def print_title(self, document, ctx):
+        return card.print_title(document, ctx)
+
+    def print_sections(self, document, ctx):
+        return card.print_sections(document, ctx)
+
+    def debt_rows(self, document, ctx):
+        return card.debt_rows(document, ctx)
+
+    def expected_balances(self, documents):
+        return balances.expected_balances(documents=documents)
+
+    def seed_demo(self, *, company, user, stdout):
+        demo.seed_returns(company=company, user=user, stdout=stdout)
