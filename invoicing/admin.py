@@ -9,6 +9,7 @@ import csv
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
@@ -439,8 +440,12 @@ class DocumentAdmin(admin.ModelAdmin):
     def export_view(self, request):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        changelist = self.get_changelist_instance(request)
-        queryset = changelist.get_queryset(request)
+        try:
+            queryset = self.get_changelist_instance(request).get_queryset(request)
+        except (IncorrectLookupParameters, ValidationError, ValueError):
+            # The list says the same and shows everything; an export of a filter it cannot read is refused.
+            messages.error(request, "Those filters cannot be read; choose them again on the list, then export.")
+            return HttpResponseRedirect(reverse(f"admin:invoicing_{self.opts.model_name}_changelist") + "?e=1")
         response = HttpResponse(content_type="text/csv")
         plural = self.model._meta.verbose_name_plural
         response["Content-Disposition"] = f'attachment; filename="{plural}-{timezone.localdate()}.csv"'
@@ -448,7 +453,7 @@ class DocumentAdmin(admin.ModelAdmin):
         writer.writerow(["Number", "Date", "Partner", "Type", "Status", "Total", "Balance due", "Currency", "Due"])
         for d in queryset.iterator(chunk_size=2000):
             writer.writerow(
-                [d.display_number, d.date, _csv_text(d.partner), _csv_text(d.type), d.get_status_display(),
+                [_csv_text(d.display_number), d.date, _csv_text(d.partner), _csv_text(d.type), d.get_status_display(),
                  d.amount_total, d.balance_due, d.currency, d.due_date or ""]
             )  # fmt: skip
         return response
@@ -532,6 +537,12 @@ class DocumentTypeAdmin(admin.ModelAdmin):
             def _post_clean(self):
                 self.instance.kind = kind
                 super()._post_clean()
+
+            def _get_validation_exclusions(self):
+                # The kind is not on the form, but "one name per kind" must be checked, not left to the database.
+                exclusions = super()._get_validation_exclusions()
+                exclusions.discard("kind")
+                return exclusions
 
         return KindForm
 

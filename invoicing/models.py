@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -146,7 +146,16 @@ class PaymentMethod(models.Model):
 class DocumentType(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices)
     name = models.CharField(max_length=100)
-    series = models.CharField(max_length=20, help_text="Prefix of the numbers, e.g. INV gives INV/2026/00042.")
+    series = models.CharField(
+        max_length=20,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9][A-Za-z0-9_-]*$",
+                "Use letters, digits, “-” and “_”, starting with a letter or a digit (e.g. INV or CN-EU).",
+            )
+        ],
+        help_text="Prefix of the numbers, e.g. INV gives INV/2026/00042.",
+    )
     is_return = models.BooleanField(
         "Return",
         default=False,

@@ -22,6 +22,7 @@ from django.utils import timezone
 from invoicing import selectors
 from invoicing.aggregates import exact_sum
 from invoicing.amounts import round_money
+from invoicing.forms import BoundedDateField
 from invoicing.models import Company, Kind, Partner
 
 ROWS_PER_PAGE = 50
@@ -71,8 +72,8 @@ class ReportFilterForm(forms.Form):
 
 
 class CalendarFilterForm(ReportFilterForm):
-    date_from = forms.DateField(label="Due from", required=False, widget=_DateInput)
-    date_to = forms.DateField(label="Due until", required=False, widget=_DateInput)
+    date_from = BoundedDateField(label="Due from", required=False, widget=_DateInput)
+    date_to = BoundedDateField(label="Due until", required=False, widget=_DateInput)
     bucket = forms.ChoiceField(choices=[("week", "Weeks"), ("day", "Days")], required=False)
 
     MAX_PERIOD = timedelta(days=731)
@@ -92,8 +93,8 @@ class OpenDocumentsFilterForm(ReportFilterForm):
     overdue = forms.ChoiceField(
         choices=[("", "Any due date"), ("1", "Overdue only"), ("0", "Not yet due")], required=False
     )
-    due_from = forms.DateField(label="Due from", required=False, widget=_DateInput)
-    due_to = forms.DateField(label="Due until", required=False, widget=_DateInput)
+    due_from = BoundedDateField(label="Due from", required=False, widget=_DateInput)
+    due_to = BoundedDateField(label="Due until", required=False, widget=_DateInput)
 
 
 # ----------------------------------------------------------------------------- partner balances

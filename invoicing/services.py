@@ -335,7 +335,7 @@ def _write_lines(document, lines):
     ]  # fmt: skip
     changed = [line for line in keep if any(getattr(line, f) != value for f, value in line._loaded.items())]
     if changed:
-        DocumentLine.objects.bulk_update(changed, fields, batch_size=100)
+        DocumentLine.objects.bulk_update(changed, fields)
     DocumentLine.objects.bulk_create(new)
     through = DocumentLine.taxes.through
     through.objects.filter(documentline__document=document).delete()

@@ -65,6 +65,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Take the write lock when a transaction begins: a second writer then waits (up to the timeout)
     # instead of failing with "database is locked" halfway through (SQLite has no row locks).
     DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
+    # The same backend, batching bulk writes by the linked SQLite's real variable limit (config/sqlite).
+    DATABASES["default"]["ENGINE"] = "config.sqlite"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -87,3 +89,7 @@ DEFAULT_CURRENCY = "USD"
 
 # Sessions are read from the cache first, so a page does not spend a query on them.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# A draft's lines are saved from one form: about 11 fields a line, and up to 2,000 lines a draft
+# (invoicing.services.MAX_LINES), so a request may carry up to 25,000 fields (Django's default is 1,000).
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 25_000
