@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from invoicing import selectors, services
 from invoicing.models import Payment, PaymentKind, Status
 from tests import factories
+from tests.corrections.support import correct, fresh
 from tests.queries import count_queries
 
 D = Decimal
@@ -102,9 +103,10 @@ def test_payment_from_a_stale_copy_is_refused():
 def test_balance_due_subtracts_payments_and_adds_refunds():
     invoice = factories.posted(invoice_of_60())
     factories.pay(invoice, "60.00")
-    # Open credit only comes from corrections or returns; here the net_paid formula is checked directly.
-    assert invoice.net_paid == D("60.00")
-    assert invoice.balance_due == invoice.debt_total - invoice.net_paid - invoice.credit_applied
+    correct(invoice, "40.00")  # now 48.00: 12.00 of open credit
+    factories.pay(fresh(invoice), "5.00", kind=PaymentKind.REFUND)
+    invoice = fresh(invoice)
+    assert (invoice.net_paid, invoice.balance_due, invoice.status) == (D("55.00"), D("-7.00"), Status.TO_PAY)
 
 
 def test_create_post_and_pay_a_five_line_document_within_the_query_budget():

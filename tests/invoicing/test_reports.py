@@ -10,6 +10,7 @@ from django.utils import timezone
 from invoicing import selectors
 from invoicing.models import Kind
 from tests import factories
+from tests.corrections.support import correct
 
 D = Decimal
 TODAY = timezone.localdate()
@@ -94,8 +95,8 @@ def test_open_credit_lowers_the_receivable():
     partner = factories.PartnerFactory(name="Credit Co")
     invoice = doc(Kind.INVOICE, "10.00", days=5, partner=partner)
     doc(Kind.INVOICE, "30.00", days=5, partner=partner)
-    # Open credit arises from corrections or returns; stored here as they would leave it.
-    type(invoice).objects.filter(pk=invoice.pk).update(balance_due=D("-4.00"))
+    factories.pay(invoice, "10.00")
+    correct(invoice, lines=[factories.line(unit_price="6.00", taxes=[])])  # 10.00 paid for 6.00: 4.00 credit
     (row,) = selectors.partner_balances(partner=partner)
     assert row["receivable"] == D("26.00")
 
