@@ -45,8 +45,8 @@ seed: $(STAMP) ## Load the demo data (idempotent)
 check-balances: $(STAMP) ## Audit every stored balance and status against its lines, payments, corrections and returns
 	$(BIN)/python manage.py check_balances
 
-bench: $(STAMP) ## Time the report pages and a card on N scratch documents (make bench N=100000)
-	$(BIN)/python manage.py bench_reports --documents $(or $(N),1000)
+bench: $(STAMP) ## Time the report pages, a list and a card on N scratch documents built through the services (make bench N=5000)
+	$(BIN)/python -m bench.reports --documents $(or $(N),1000)
 
 clean: ## Remove the virtualenv and the SQLite database
 	rm -rf $(VENV) db.sqlite3

@@ -8,7 +8,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django_fsm import can_proceed
 
@@ -322,20 +323,49 @@ def _compute(document, lines, errors):
     document.amount_untaxed, document.amount_tax, document.amount_total = total.untaxed, total.tax, total.total
 
 
+_LINE_FIELDS = (
+    "position", "item", "description", "quantity", "unit_price", "discount", "source_line", "replaces",
+    "amount_untaxed", "amount_tax", "amount_total",
+)  # fmt: skip
+
+
+def _update_lines(lines):
+    """UPDATE many lines in one statement per few thousand (`UPDATE … FROM (VALUES …)`, SQLite 3.33+ and
+    PostgreSQL): Django's bulk_update builds a CASE per field and line, seconds at a few hundred lines."""
+    fields = [DocumentLine._meta.get_field(name) for name in ("id", *_LINE_FIELDS)]
+    table = connection.ops.quote_name(DocumentLine._meta.db_table)
+    row = "(" + ", ".join(f"CAST(%s AS {field.cast_db_type(connection)})" for field in fields) + ")"
+    assignments = ", ".join(
+        f"{connection.ops.quote_name(field.column)} = v.column{n}" for n, field in enumerate(fields, 1) if n > 1
+    )
+    per_statement = max(1, (connection.features.max_query_params or 65535) // len(fields))
+    with connection.cursor() as cursor:
+        for start in range(0, len(lines), per_statement):
+            batch = lines[start : start + per_statement]
+            params = [
+                field.get_db_prep_save(getattr(line, field.attname), connection) for line in batch for field in fields
+            ]
+            values = ", ".join([row] * len(batch))
+            cursor.execute(
+                f"UPDATE {table} SET {assignments} FROM (VALUES {values}) AS v WHERE {table}.id = v.column1", params
+            )
+
+
 def _write_lines(document, lines):
-    """Replace the draft's stored lines by `lines`: kept ones updated, new ones inserted, others deleted."""
+    """Replace the draft's stored lines by `lines`: kept ones updated (only those that changed), new ones
+    inserted, the others deleted — a constant number of statements for any number of lines."""
     keep = [line for line in lines if line.pk]
     new = [line for line in lines if not line.pk]
     for line in new:
         line.document = document
-    DocumentLine.objects.filter(document=document).exclude(pk__in=[line.pk for line in keep]).delete()
-    fields = [
-        "position", "item", "description", "quantity", "unit_price", "discount", "source_line", "replaces",
-        "amount_untaxed", "amount_tax", "amount_total",
-    ]  # fmt: skip
+    removed = DocumentLine.objects.filter(document=document).exclude(pk__in=[line.pk for line in keep])
+    try:
+        removed.delete()
+    except ProtectedError as error:
+        names = ", ".join(sorted({str(line.document) for line in error.protected_objects}))
+        raise ValidationError(f"A line you removed is the source of lines of {names}; keep it.") from None
     changed = [line for line in keep if any(getattr(line, f) != value for f, value in line._loaded.items())]
-    if changed:
-        DocumentLine.objects.bulk_update(changed, fields)
+    _update_lines(changed)
     DocumentLine.objects.bulk_create(new)
     through = DocumentLine.taxes.through
     through.objects.filter(documentline__document=document).delete()

@@ -193,3 +193,20 @@ def test_two_simultaneous_saves_of_one_draft_on_postgresql_never_both_land(requi
     stored = Document.objects.get(pk=draft.pk)
     assert stored.note == saved[0] and stored.version == version + 1
     assert DocumentLine.objects.filter(document=draft).count() == 1
+
+
+def test_removing_a_line_that_a_canceled_return_gave_back_is_refused_with_a_message():
+    from returns.services import return_create
+
+    user = factories.accountant()
+    invoice = factories.posted(factories.invoice(type=factories.invoice_type(return_type=credit_note_type())))
+    credit_note = factories.posted(return_create(document=invoice, user=user))
+    services.document_cancel(document=credit_note, user=user)
+    services.document_reset_to_draft(document=invoice, user=user)
+    with pytest.raises(ValidationError, match="A line you removed is the source of lines of Credit note"):
+        factories.save_draft(invoice, lines=[])
+    assert invoice.lines.count() == 1
+
+
+def credit_note_type():
+    return factories.bill_type(name="Credit note", series="CN", is_return=True)

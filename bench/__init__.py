@@ -1,0 +1,1 @@
+"""Benchmarks and load tests (not shipped in an app): `make bench`."""
