@@ -295,6 +295,7 @@ class Command(BaseCommand):
                     currency=original.currency,
                     user=user,
                     original=original,
+                    reason="Price reduction",
                     lines=[
                         self.line_data(
                             line, vat, unit_price=(line.unit_price * Decimal("0.9")).quantize(Decimal("0.01"))
@@ -316,6 +317,7 @@ class Command(BaseCommand):
                     partner=source.partner,
                     currency=source.currency,
                     user=user,
+                    reason="Returned goods",
                     lines=[self.line_data(line, vat, quantity=Decimal("1"), source_line=line)],
                 )
                 services.document_post(document=credit, user=user)
