@@ -87,3 +87,10 @@ DEFAULT_CURRENCY = "USD"
 
 # Sessions are read from the cache first, so a page does not spend a query on them.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# Documents that leave the system (SPEC 11): the einvoicing app, uploaded logos, and mail through Django's
+# email framework (printed to the console unless EMAIL_BACKEND says otherwise; production sets SMTP).
+INSTALLED_APPS += ["einvoicing.apps.EinvoicingConfig"]
+MEDIA_ROOT = os.environ.get("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media"))
+EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "billing@localhost")
