@@ -94,7 +94,7 @@ def build(*, documents, adjusted, seed, out):
     refused = 0
     for document in sample[:count]:
         try:
-            correction = correction_create(document=document, user=user)
+            correction = correction_create(document=document, user=user, reason="Price reduction")
             lines = selectors.draft_line_data(document=correction)
             lines[0]["unit_price"] = (lines[0]["unit_price"] * Decimal("0.9")).quantize(Decimal("0.01"))
             services.document_draft_save(document=correction, user=user, lines=lines)
@@ -104,7 +104,7 @@ def build(*, documents, adjusted, seed, out):
             out.write(f"correction of {document} refused: {' '.join(error.messages)}\n")
     for document in sample[count:]:
         try:
-            credit = return_create(document=document, user=user)
+            credit = return_create(document=document, user=user, reason="Returned goods")
             lines = selectors.draft_line_data(document=credit)[:1]
             lines[0]["quantity"] = Decimal("1")
             services.document_draft_save(document=credit, user=user, lines=lines)

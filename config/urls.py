@@ -4,5 +4,6 @@ from django.urls import include, path
 urlpatterns = [
     path("corrections/", include("corrections.urls")),
     path("returns/", include("returns.urls")),
+    path("documents/", include("einvoicing.urls")),
     path("", admin.site.urls),
 ]

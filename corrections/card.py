@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from djmoney.money import Money
 
-from corrections.selectors import Chain, chain_of
+from corrections.selectors import Chain, chain_of, line_changes
 from invoicing import registry
 from invoicing.models import POSTED_STATUSES, Document, Kind, Status
 
@@ -70,8 +70,14 @@ def card_tabs(document, ctx):
         "can_create": can_create_correction(chain.original, ctx.user),
     }
     # The badge counts what moves the figures: posted, non-canceled corrections (SPEC 5).
-    tab = registry.CardTab("corrections", "Corrections", "corrections/tab.html", context, badge=counted, order=50)
-    return [tab]
+    tabs = [registry.CardTab("corrections", "Corrections", "corrections/tab.html", context, badge=counted, order=50)]
+    if document.original_id:
+        changes = line_changes(correction=document, chain=chain)
+        context = {"changes": changes, "currency": document.currency, "is_reversal": document.is_reversal}
+        changed = sum(1 for change in changes if change.status != "unchanged")
+        tabs.append(registry.CardTab("line-changes", "Before → after", "corrections/line_changes.html", context,
+                                     badge=changed, order=51))  # fmt: skip
+    return tabs
 
 
 # ----------------------------------------------------------------------------- footer
@@ -183,6 +189,8 @@ def _print_context(document, ctx):
     states = [("Previous state", before), ("New state", after), ("Difference", row.amount_correction)]
     return {
         "row": row,
+        "changes": line_changes(correction=document, chain=chain),
+        "is_reversal": document.is_reversal,
         "original": chain.original,
         "original_label": original_label(chain.original),
         "currency": document.currency,

@@ -35,7 +35,8 @@ def seed_corrections(*, company, user, stdout):
         return core.document_post(document=draft, user=user)
 
     def create(document, reversal=False):
-        return services.correction_create(document=document, user=user, reversal=reversal)
+        reason = "Goods returned in part" if reversal else "Price agreed after delivery"
+        return services.correction_create(document=document, user=user, reversal=reversal, reason=reason)
 
     chains = 0
     if bills:

@@ -53,6 +53,8 @@ def correction_post_refusal(document):
             f"The original {kind_label(original)} {original.display_number} is "
             f"{original.get_status_display()}; post it before its corrections."
         )
+    if not document.reason.strip():
+        return "State the reason for this correction (Reason, in the header) before posting it."
     return None
 
 

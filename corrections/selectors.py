@@ -177,3 +177,76 @@ def effective_totals(*, originals):
 
 def effective_total(*, original):
     return effective_totals(originals=[original])[original.pk]
+
+
+# ----------------------------------------------------------------------------- lines before and after
+@dataclass
+class LineChange:
+    """One line of a replacement correction against the previous state (SPEC 5 "Lines before and after"):
+    `before` is the replaced line (None: added), `after` the correction's line (None: removed)."""
+
+    before: DocumentLine | None
+    after: DocumentLine | None
+
+    @property
+    def status(self):
+        if self.before is None:
+            return "added"
+        if self.after is None:
+            return "removed"
+        return "changed" if self.signature(self.before) != self.signature(self.after) else "unchanged"
+
+    @staticmethod
+    def signature(line):
+        return (line.quantity, line.unit_price, line.discount, sorted(t.pk for t in line.taxes.all()),
+                line.amount_untaxed, line.amount_tax)  # fmt: skip
+
+    @property
+    def line(self):
+        return self.after or self.before
+
+    def _value(self, line, name):
+        return getattr(line, name) if line is not None else ZERO
+
+    def difference(self, name):
+        """after − before of a figure (quantity, amount_untaxed, amount_tax, amount_total)."""
+        return self._value(self.after, name) - self._value(self.before, name)
+
+    @property
+    def quantity_difference(self):
+        return self.difference("quantity")
+
+    @property
+    def untaxed_difference(self):
+        return self.difference("amount_untaxed")
+
+    @property
+    def tax_difference(self):
+        return self.difference("amount_tax")
+
+    @property
+    def total_difference(self):
+        return self.difference("amount_total")
+
+    @staticmethod
+    def tax_names(line):
+        return ", ".join(t.name for t in line.taxes.all()) if line is not None else ""
+
+
+def line_changes(*, correction, chain=None):
+    """Per line, the previous state's line and the correction's line, from `DocumentLine.replaces`; previous
+    lines no line replaces come last, as removed. Empty for reversals (their lines are the change itself)
+    and canceled corrections. Reads nothing beyond the chain (lines and taxes are prefetched)."""
+    chain = chain or chain_of(original=correction.original)
+    row = chain.row_for(correction)
+    if row is None or row.is_reversal or row.previous is None:
+        return []
+    previous = {line.pk: line for line in row.previous.lines.all()}
+    changes, replaced = [], set()
+    for line in row.document.lines.all():
+        before = previous.get(line.replaces_id)
+        if before is not None:
+            replaced.add(before.pk)
+        changes.append(LineChange(before=before, after=line))
+    changes += [LineChange(before=line, after=None) for pk, line in previous.items() if pk not in replaced]
+    return changes

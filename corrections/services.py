@@ -52,11 +52,12 @@ def creation_refusal(*, document, user, reversal=False):
     return None
 
 
-def correction_create(*, document, user, reversal=False):
+def correction_create(*, document, user, reversal=False, reason=""):
     """A new Draft correction of `document` (or of its original, when `document` is a correction).
 
     Replacement: the lines of the previous state, for the accountant to edit into the corrected
     state. Reversal (bills only): the negated effective state, to edit down to a partial delta.
+    `reason` may be given now or typed on the draft; posting requires it.
     """
     message = creation_refusal(document=document, user=user, reversal=reversal)
     if message:
@@ -85,6 +86,7 @@ def correction_create(*, document, user, reversal=False):
             lines=lines,
             original=original,
             is_reversal=reversal,
+            reason=reason,
         )
 
 

@@ -35,6 +35,7 @@ from invoicing.models import (
     Partner,
     Payment,
     PaymentMethod,
+    Reason,
     Status,
     Tax,
     guards_checked_once,
@@ -168,7 +169,11 @@ class DocumentAdmin(admin.ModelAdmin):
             header[:0] = ["original_bill", "reversal"] if self.kind == Kind.BILL else ["original_invoice"]
         if self.kind == Kind.BILL:
             header.append("vendor_reference")
-        return [(None, {"fields": header}), ("Note", {"fields": ["note"], "classes": ["collapse"]})]
+        fieldsets = [(None, {"fields": header})]
+        if obj is not None and (obj.original_id or obj.is_return):  # SPEC 5 and 7: they state why
+            reason = ["reason_preset", "reason"] if obj.is_editable else ["reason"]
+            fieldsets.append(("Reason", {"fields": reason}))
+        return [*fieldsets, ("Note", {"fields": ["note"], "classes": ["collapse"]})]
 
     def get_readonly_fields(self, request, obj=None):
         return ["vendor", "customer", "original_bill", "original_invoice", "reversal"]
@@ -589,14 +594,38 @@ class ItemAdmin(admin.ModelAdmin):
     filter_horizontal = ["default_taxes"]
 
 
+ADDRESS_FIELDS = ["street", "postcode", "city", "country", "vat_id"]
+PEPPOL_FIELDS = ("Peppol", {"fields": [("peppol_scheme", "peppol_id")], "classes": ["collapse"]})
+
+
 @admin.register(Partner)
 class PartnerAdmin(admin.ModelAdmin):
-    list_display = ["name", "is_customer", "is_vendor", "payment_terms_days", "tax_id", "email"]
+    list_display = ["name", "is_customer", "is_vendor", "payment_terms_days", "vat_id", "country", "email"]
     list_filter = ["is_customer", "is_vendor"]
-    search_fields = ["name", "tax_id", "email"]
+    search_fields = ["name", "vat_id", "email"]
+    fieldsets = [
+        (None, {"fields": ["name", ("is_customer", "is_vendor"), "payment_terms_days", "email"]}),
+        ("Address and VAT", {"fields": ADDRESS_FIELDS}),
+        PEPPOL_FIELDS,
+    ]
 
 
 @admin.register(Company)
 class CompanyAdmin(admin.ModelAdmin):
-    list_display = ["name", "currency"]
-    search_fields = ["name"]
+    list_display = ["name", "currency", "vat_id", "country"]
+    search_fields = ["name", "legal_name", "vat_id"]
+    fieldsets = [
+        (None, {"fields": ["name", "currency", "legal_name", "registration_number", "email", "logo"]}),
+        ("Address and VAT", {"fields": ADDRESS_FIELDS}),
+        ("Bank", {"fields": ["iban", "bic"]}),
+        PEPPOL_FIELDS,
+    ]
+
+
+@admin.register(Reason)
+class ReasonAdmin(admin.ModelAdmin):
+    """The reasons offered for corrections and returns; deactivate one to stop offering it."""
+
+    list_display = ["text", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["text"]

@@ -5,13 +5,15 @@ transitions the user may fire but whose guard refuses now, shown disabled with t
 Everything else on the card that is not the core's comes from the extensions (`invoicing.registry`).
 """
 
+import base64
+
 from django.template.loader import render_to_string
 from djmoney.money import Money
 
 from invoicing import registry, selectors, services
 from invoicing.amounts import round_money
 from invoicing.debt import document_debt
-from invoicing.models import POSTED_STATUSES, Kind, Status, guards_checked_once, refusal
+from invoicing.models import POSTED_STATUSES, DocumentTransition, Kind, Status, guards_checked_once, refusal
 
 
 def transition_buttons(document, user):
@@ -99,7 +101,7 @@ def card_context(*, document, request, kind, lines=None):
             "line_headers": line_headers,
             "totals": totals(document, lines),
             "payments": payments,
-            "history": selectors.document_history(document=document),
+            "history": history(document),
             "transitions": transitions,
             "actions": actions,
             "tabs": _tabs(document, ctx, request),
@@ -115,6 +117,22 @@ def card_context(*, document, request, kind, lines=None):
         },
         "kind": kind,
     }
+
+
+def history(document):
+    """The status changes and what the extensions record (sendings…), in time order, in one query. Posting a
+    correction or a return shows the reason it was posted with."""
+    extra = [qs for e in registry.extensions() for qs in [e.history_rows(document)] if qs is not None]
+    rows = []
+    for at, username, name, source, target, detail in selectors.document_history_rows(document=document, extra=extra):
+        if source is not None:  # a status change
+            change = DocumentTransition(name=name, source=source, target=target)
+            detail = f"{change.get_source_display()} → {change.get_target_display()}"
+            if name == "post" and document.reason:
+                detail += f". Reason: {document.reason}"
+            name = change.label
+        rows.append(registry.HistoryRow(at=at, user=username, label=name, detail=detail))
+    return rows
 
 
 def _as_amount(value):
@@ -135,7 +153,32 @@ def _read_only_reason(document):
     return ""
 
 
-def print_context(*, document, request=None):
+def tax_rows(document, lines):
+    """[(tax, taxable base, tax amount)] per tax: what art. 226 asks per rate."""
+    bases = {}
+    for line in lines:
+        for tax in line.taxes.all():
+            bases[tax.pk] = bases.get(tax.pk, 0) + line.amount_untaxed
+    breakdown = services.document_tax_breakdown(document=document, lines=lines)
+    return [(tax, bases.get(tax.pk, 0), amount) for tax, amount in breakdown]
+
+
+def logo_data_uri(company):
+    """The company's logo inlined, so the print view and the PDF need no media server."""
+    if not company.logo:
+        return ""
+    try:
+        with company.logo.open("rb") as file:
+            data = file.read()
+    except OSError:
+        return ""
+    mime = "image/png" if data[:8] == b"\x89PNG\r\n\x1a\n" else "image/jpeg"
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
+def print_context(*, document, request=None, pdf=False):
+    """What the print view and its PDF show (SPEC 11): both parties, the lines, the taxes per rate, the totals
+    and, on documents we issue, our bank details; the extensions add what amends what, and why."""
     lines = selectors.document_lines(document=document)
     ctx = registry.HookContext(user=getattr(request, "user", None), request=request, lines=lines)
     sections = sorted(registry.collect("print_sections", document, ctx), key=lambda s: s.order)
@@ -145,6 +188,13 @@ def print_context(*, document, request=None):
         or f"{document.type_label} {document.display_number}",
         "lines": lines,
         "totals": totals(document, lines),
+        "tax_rows": tax_rows(document, lines),
+        "seller": document.seller,
+        "buyer": document.buyer,
+        "issued": document.is_issued_by_us,
+        "buyer_is_company": not document.is_issued_by_us,
+        "logo": logo_data_uri(document.company),
+        "pdf": pdf,
         "debt": document_debt(document=document, ctx=ctx),
         "sections": [render_to_string(s.template, {**s.context, "document": document}) for s in sections],
     }

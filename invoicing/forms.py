@@ -7,7 +7,17 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from invoicing.amounts import AMOUNT_PLACES, decimals_of, fits, minor_unit_exponent, parse_decimal
-from invoicing.models import FIRST_DATE, LAST_DATE, Document, Item, PaymentKind, PaymentMethod, Tax, payment_label
+from invoicing.models import (
+    FIRST_DATE,
+    LAST_DATE,
+    Document,
+    Item,
+    PaymentKind,
+    PaymentMethod,
+    Reason,
+    Tax,
+    payment_label,
+)
 from invoicing.services import MAX_LINES
 
 
@@ -73,14 +83,21 @@ class DocumentForm(forms.ModelForm):
     """The header of a draft. It parses; `document_draft_save` validates and saves."""
 
     kind = None  # set by the admin of each list
-    HEADER = ["type", "partner", "company", "date", "due_date", "currency", "vendor_reference", "note"]
+    HEADER = ["type", "partner", "company", "date", "due_date", "currency", "vendor_reference", "note", "reason"]
     # The `Document.version` the editor loaded, sent back so a save over someone else's is refused.
     loaded_version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
+    # Corrections and returns: a reason an administrator configured, put in front of what is typed.
+    reason_preset = forms.ModelChoiceField(
+        queryset=Reason.objects.filter(is_active=True),
+        required=False,
+        label="Reason from the list",
+        help_text="Pick a configured reason, type one below, or both.",
+    )
 
     class Meta:
         model = Document
-        fields = ["type", "partner", "company", "date", "due_date", "currency", "vendor_reference", "note"]
-        widgets = {"type": TypeSelect}
+        fields = ["type", "partner", "company", "date", "due_date", "currency", "vendor_reference", "note", "reason"]
+        widgets = {"type": TypeSelect, "reason": forms.Textarea(attrs={"rows": 2, "cols": 60})}
         field_classes = {"date": BoundedDateField, "due_date": BoundedDateField}
 
     def __init__(self, *args, **kwargs):
@@ -93,7 +110,12 @@ class DocumentForm(forms.ModelForm):
         pass
 
     def header(self):
-        return {name: self.cleaned_data[name] for name in self.HEADER if name in self.cleaned_data}
+        header = {name: self.cleaned_data[name] for name in self.HEADER if name in self.cleaned_data}
+        preset = self.cleaned_data.get("reason_preset")
+        if preset is not None:
+            typed = (header.get("reason") or "").strip()
+            header["reason"] = preset.text if not typed or typed.startswith(preset.text) else f"{preset.text}: {typed}"
+        return header
 
 
 class LineForm(forms.Form):

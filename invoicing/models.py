@@ -18,12 +18,14 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django_countries.fields import CountryField
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from djmoney.models.fields import CurrencyField
 from djmoney.money import Money
 
 from invoicing import registry
 from invoicing.amounts import ZERO
+from invoicing.validators import validate_bic, validate_eas, validate_iban, vat_error
 
 FIRST_DATE, LAST_DATE = date(1900, 1, 1), date(2999, 12, 31)
 
@@ -54,9 +56,71 @@ def opposite_kind(kind):
     return Kind.INVOICE if kind == Kind.BILL else Kind.BILL
 
 
-class Company(models.Model):
+def validate_logo(file):
+    """A logo is a PNG or JPEG image of at most 1 MB (it is embedded in every PDF)."""
+    from PIL import Image, UnidentifiedImageError
+
+    if file.size > 1_000_000:
+        raise ValidationError("The logo must be at most 1 MB.")
+    try:
+        with Image.open(file) as image:
+            kind = image.format
+    except (UnidentifiedImageError, OSError):
+        raise ValidationError("The logo must be a PNG or JPEG image.") from None
+    finally:
+        file.seek(0)
+    if kind not in ("PNG", "JPEG"):
+        raise ValidationError("The logo must be a PNG or JPEG image.")
+
+
+class Address(models.Model):
+    """Postal address, VAT ID and Peppol endpoint: what an issued invoice states of each party (SPEC 2, 11)."""
+
+    street = models.CharField(max_length=200, blank=True)
+    postcode = models.CharField(max_length=20, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    country = CountryField(blank=True, help_text="ISO 3166 country.")
+    vat_id = models.CharField(
+        "VAT ID", max_length=50, blank=True, help_text="With its country prefix in the EU, e.g. DE136695976."
+    )
+    peppol_scheme = models.CharField(
+        "Peppol endpoint scheme",
+        max_length=4,
+        blank=True,
+        validators=[validate_eas],
+        help_text="EAS code of the Peppol endpoint, e.g. 0088 (GLN), 0208 (BE company number), 9930 (DE VAT).",
+    )
+    peppol_id = models.CharField("Peppol endpoint ID", max_length=100, blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def has_peppol_endpoint(self):
+        return bool(self.peppol_scheme and self.peppol_id)
+
+    def clean(self):
+        errors = {}
+        message = vat_error(self.vat_id, self.country.code if self.country else "")
+        if message:
+            errors["vat_id"] = message
+        if bool(self.peppol_scheme) != bool(self.peppol_id):
+            errors["peppol_id" if self.peppol_scheme else "peppol_scheme"] = (
+                "A Peppol endpoint needs both its scheme and its ID."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+
+class Company(Address):
     name = models.CharField(max_length=200, unique=True)
     currency = currency_field(verbose_name="Default currency")
+    legal_name = models.CharField(max_length=200, blank=True, help_text="As registered; defaults to the name.")
+    registration_number = models.CharField(max_length=50, blank=True)
+    iban = models.CharField("IBAN", max_length=34, blank=True, validators=[validate_iban])
+    bic = models.CharField("BIC", max_length=11, blank=True, validators=[validate_bic])
+    email = models.EmailField(blank=True)
+    logo = models.ImageField(upload_to="logos/", blank=True, validators=[validate_logo])
 
     class Meta:
         ordering = ["name"]
@@ -65,13 +129,21 @@ class Company(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def display_legal_name(self):
+        return self.legal_name or self.name
 
-class Partner(models.Model):
+    def clean(self):
+        self.iban = self.iban.replace(" ", "").upper()
+        self.bic = self.bic.replace(" ", "").upper()
+        super().clean()
+
+
+class Partner(Address):
     name = models.CharField(max_length=200)
     is_customer = models.BooleanField("Customer", default=False)
     is_vendor = models.BooleanField("Vendor", default=False)
     payment_terms_days = models.PositiveIntegerField("Payment terms (days)", default=30)
-    tax_id = models.CharField("Tax ID", max_length=50, blank=True)
     email = models.EmailField(blank=True)
 
     class Meta:
@@ -342,6 +414,10 @@ class Document(ConcurrentTransitionMixin, models.Model):
     )
     currency = currency_field()
     note = models.TextField(blank=True)
+    reason = models.TextField(
+        blank=True,
+        help_text="Why a correction or a return was made; required to post one (corrections and returns apps).",
+    )
     vendor_reference = models.CharField(max_length=100, blank=True)
     status = FSMField(default=Status.DRAFT, choices=Status.choices, protected=True)
 
@@ -450,6 +526,20 @@ class Document(ConcurrentTransitionMixin, models.Model):
     @property
     def is_return(self):
         return bool(self.type_id and self.type.is_return)
+
+    @property
+    def is_issued_by_us(self):
+        """Invoices, invoice corrections and credit notes are ours to issue (SPEC 11); bills, bill corrections
+        and refunds record what a vendor issued."""
+        return (self.kind == Kind.INVOICE) != self.is_return
+
+    @property
+    def seller(self):
+        return self.company if self.is_issued_by_us else self.partner
+
+    @property
+    def buyer(self):
+        return self.partner if self.is_issued_by_us else self.company
 
     @property
     def settled_by_credit(self):
@@ -661,6 +751,19 @@ class DocumentLine(models.Model):
     def clean(self):
         if not self.item_id and not self.description.strip():
             raise ValidationError("Give the line an item or a description.")
+
+
+class Reason(models.Model):
+    """A reason an administrator offers for corrections and returns; the document keeps its text."""
+
+    text = models.CharField(max_length=200, unique=True)
+    is_active = models.BooleanField("Active", default=True)
+
+    class Meta:
+        ordering = ["text"]
+
+    def __str__(self):
+        return self.text
 
 
 class PaymentKind(models.TextChoices):

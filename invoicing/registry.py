@@ -86,6 +86,16 @@ class PrintSection:
 
 
 @dataclass(frozen=True)
+class HistoryRow:
+    """A line of the History tab: a status change, or what an extension records (e.g. "Sent by email")."""
+
+    at: object  # datetime
+    user: str | None  # username; None for automatic changes
+    label: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class DebtRow:
     """One line of the Debt tab: how the balance due is made (amount signed as it moves the balance)."""
 
@@ -142,6 +152,11 @@ class DocumentExtension:
 
     def debt_rows(self, document, ctx):
         return []
+
+    def history_rows(self, document):
+        """A `values_list("at", "user__username", "label", "detail")` queryset of what this app records on the
+        document, shown in the History tab with the status changes: the core reads both in one query."""
+        return None
 
     # ---- audit and demo data
     def expected_balances(self, documents):

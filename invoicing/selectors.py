@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django.db.models import (
     Case,
+    CharField,
     Count,
     DateField,
     DecimalField,
@@ -83,6 +84,19 @@ def document_payments(*, document):
 
 def document_history(*, document):
     return list(DocumentTransition.objects.filter(document=document).select_related("user"))
+
+
+def document_history_rows(*, document, extra=()):
+    """(at, username, name, source, target, detail) of the status changes and of the extensions' `extra`
+    querysets (whose rows have None as source and target), in time order: one query."""
+    rows = (
+        DocumentTransition.objects.filter(document=document)
+        .order_by()
+        .values_list("at", "user__username", "name", "source", "target", Value("", output_field=CharField()))
+    )
+    for queryset in extra:
+        rows = rows.union(queryset.order_by(), all=True)
+    return sorted(rows, key=lambda row: row[0])
 
 
 # ----------------------------------------------------------------------------- debt and payment calendar

@@ -152,7 +152,7 @@ def document_tax_breakdown(*, document, lines):
 # ----------------------------------------------------------------------------- drafts: the one write path
 HEADER_FIELDS = (
     "type", "company", "partner", "date", "due_date", "currency", "note", "vendor_reference", "original",
-    "is_reversal",
+    "is_reversal", "reason",
 )  # fmt: skip
 LINE_NUMBERS = {
     # field: (label, decimals allowed, max digits of its column)

@@ -5,7 +5,7 @@ from django.urls import path, reverse
 SECTIONS = {
     "Operations": ["bill", "invoice", "payment"],
     "Reports": [],
-    "Settings": ["billtype", "invoicetype", "tax", "paymentmethod", "item", "partner", "company"],
+    "Settings": ["billtype", "invoicetype", "tax", "paymentmethod", "item", "partner", "company", "reason"],
     "Users": ["user", "group"],
 }
 

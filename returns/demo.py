@@ -70,7 +70,7 @@ def seed_returns(*, company, user, stdout):
     )
     services.document_post(document=invoice, user=user)
     _pay(invoice, invoice.balance_due, "Bank transfer", user, today - timedelta(days=15))
-    credit_note = _keep(return_create(document=invoice, user=user), {1: 2}, user)
+    credit_note = _keep(return_create(document=invoice, user=user, reason="Damaged in transit"), {1: 2}, user)
     services.document_post(document=credit_note, user=user)
     _pay(credit_note, credit_note.balance_due, "Cash", user, today - timedelta(days=5))
 
@@ -79,12 +79,14 @@ def seed_returns(*, company, user, stdout):
         Kind.INVOICE, company, "Contoso Retail", user, today - timedelta(days=10), [("LAMP-03", 6, 10), ("SHIP", 1, 0)]
     )
     services.document_post(document=invoice, user=user)
-    services.document_post(document=_keep(return_create(document=invoice, user=user), {1: 1}, user), user=user)
+    returned = return_create(document=invoice, user=user, reason="Not as ordered")
+    services.document_post(document=_keep(returned, {1: 1}, user), user=user)
 
     # A bill; damaged paper goes back to the supplier, credited against what we owe.
     bill = _document(Kind.BILL, company, "Globex Supplies", user, today - timedelta(days=12), [("PAPER-A4", 10, 0)])
     services.document_post(document=bill, user=user)
-    services.document_post(document=_keep(return_create(document=bill, user=user), {1: 3}, user), user=user)
+    returned = return_create(document=bill, user=user, reason="Damaged paper sent back")
+    services.document_post(document=_keep(returned, {1: 3}, user), user=user)
 
     # A draft credit note left open for the accountant to finish.
     return_create(document=invoice, user=user)

@@ -8,7 +8,10 @@ class ReturnsExtension(registry.DocumentExtension):
     name = "returns"
 
     def post_refusal(self, document, ctx):
-        return rules.return_error(document, lock=ctx.locking)
+        message = rules.return_error(document, lock=ctx.locking)
+        if message is None and document.is_return and not document.reason.strip():
+            return f"State the reason for this {document.type_label.lower()} (Reason, in the header) before posting it."
+        return message
 
     def dependents_refusal(self, document, ctx):
         return rules.dependents_refusal(document)

@@ -60,8 +60,9 @@ def _return_line(line, quantity, currency):
     return data
 
 
-def return_create(*, document, user):
-    """A Draft credit note (from an invoice) or refund (from a bill) with what is still returnable."""
+def return_create(*, document, user, reason=""):
+    """A Draft credit note (from an invoice) or refund (from a bill) with what is still returnable.
+    `reason` may be given now or typed on the draft; posting requires it."""
     kind = opposite_kind(document.kind)
     if user is not None and not user.has_perm(add_permission(document.kind)):
         raise ValidationError(f"You do not have permission to create {return_label(document.kind)}s.")
@@ -86,6 +87,7 @@ def return_create(*, document, user):
             currency=source.currency,
             note=f"Return of {source.type_label.lower()} {source.display_number}.",
             lines=new_lines,
+            reason=reason,
         )
 
 

@@ -132,7 +132,17 @@ def bill(**kwargs):
 
 
 def posted(doc, user=None):
-    return services.document_post(document=doc, user=user or accountant())
+    """Post as an accountant does: a correction or a return states its reason first (SPEC 5, 7)."""
+    return services.document_post(document=with_reason(doc, user), user=user or accountant())
+
+
+def with_reason(doc, user=None, reason="Agreed with the partner"):
+    """A draft correction or return with a reason (saved through the one write path), else `doc` as it is."""
+    if doc.status == models.Status.DRAFT and (doc.original_id or doc.is_return) and not doc.reason.strip():
+        # Only the reason, as the header field would be typed: the lines stay exactly as the test left them.
+        models.Document.objects.filter(pk=doc.pk).update(reason=reason)
+        doc.reason = reason
+    return doc
 
 
 def pay(doc, amount, kind=models.PaymentKind.PAYMENT, user=None, method=None):

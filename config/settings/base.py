@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "invoicing.apps.InvoicingConfig",
     "corrections.apps.CorrectionsConfig",
     "returns.apps.ReturnsConfig",
+    "einvoicing.apps.EinvoicingConfig",
 ]
 
 MIDDLEWARE = [
@@ -93,3 +94,9 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # A draft's lines are saved from one form: about 11 fields a line, and up to 2,000 lines a draft
 # (invoicing.services.MAX_LINES), so a request may carry up to 25,000 fields (Django's default is 1,000).
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 25_000
+
+# Documents that leave the system (SPEC 11): uploaded logos, and mail through Django's email framework
+# (printed to the console unless EMAIL_BACKEND says otherwise; production sets SMTP).
+MEDIA_ROOT = os.environ.get("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media"))
+EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "billing@localhost")

@@ -54,6 +54,6 @@ def test_reviewer_sees_documents_without_any_action_button(page):
     page.goto(invoice.get_absolute_url())
     page.wait_for_selector(".card-header")
     actions = page.locator(".card-actions a, .card-actions button").all_inner_texts()
-    assert actions == ["Print"], actions
+    assert actions == ["PDF", "XML (Peppol)", "Print"], actions  # downloads that change nothing
     assert page.locator("input[name=_save]").count() == 0
     screenshot(page, "reviewer-card")

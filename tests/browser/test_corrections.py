@@ -39,6 +39,7 @@ def test_accountant_corrects_a_posted_bill(page):
     # The vendor charged one unit more on the first line.
     first = correction.lines.get(position=1)
     page.fill("#id_lines-0-quantity", str(first.quantity + 1))
+    page.select_option("#id_reason_preset", label="Quantity delivered differs")  # a reason is required to post
     page.click("input[name=_continue]")
     page.wait_for_selector(".card-actions")
     correction.refresh_from_db()

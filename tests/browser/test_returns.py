@@ -36,6 +36,7 @@ def test_accountant_returns_goods_of_a_paid_invoice_and_refunds_the_customer(pag
 
     # One unit of the first line comes back; the other lines are kept as prefilled.
     page.fill("#id_lines-0-quantity", "1")
+    page.fill("#id_reason", "Damaged in transit")  # a reason is required to post
     page.click("input[name=_continue]")
     page.wait_for_selector(".card-actions")
     line = credit_note.lines.get(position=1)

@@ -17,7 +17,7 @@ def set_lines(document, lines):
 def correct(document, untaxed=None, *, reversal=False, lines=None, post=True, user=None):
     """Create a correction of `document`; give it one `untaxed` line + VAT 20% (or `lines`); post it."""
     user = user or factories.accountant()
-    correction = services.correction_create(document=document, user=user, reversal=reversal)
+    correction = services.correction_create(document=document, user=user, reversal=reversal, reason="Price agreed")
     if untaxed is not None:
         lines = [factories.line(unit_price=untaxed)]
     if lines is not None:

@@ -82,7 +82,7 @@ def run(kind, steps):
     for name, a, b in steps:
         if name in ("replace", "reverse"):
             reversal = name == "reverse" and kind == Kind.BILL
-            draft = services.correction_create(document=original, user=user, reversal=reversal)
+            draft = services.correction_create(document=original, user=user, reversal=reversal, reason="Property")
             set_lines(draft, lines(a, b, sign=-1 if reversal else 1))
             corrections.append(draft)
         elif name == "post":

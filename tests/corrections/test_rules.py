@@ -25,7 +25,7 @@ def invoice():
 
 
 def draft_of(document):
-    return services.correction_create(document=document, user=factories.accountant())
+    return services.correction_create(document=document, user=factories.accountant(), reason="Wrong price")
 
 
 def save_changed(draft, **header):

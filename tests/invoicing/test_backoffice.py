@@ -315,7 +315,8 @@ def test_a_reviewer_sees_the_card_without_any_action_button(reviewer_client):
     html = reviewer_client.get(card_url(invoice)).content.decode()
     actions = html[html.index('class="object-tools card-actions"') :]
     actions = actions[: actions.index("</ul>")]
-    assert re.findall(r">([^<>]+)</(?:a|button|span)>", actions) == ["Print"]
+    # Downloads change nothing: a reviewer may read the PDF and the e-invoice, and print.
+    assert re.findall(r">([^<>]+)</(?:a|button|span)>", actions) == ["PDF", "XML (Peppol)", "Print"]
     assert invoice.number in html
 
 

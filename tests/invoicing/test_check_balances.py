@@ -96,13 +96,13 @@ class Operations:
         elif op == "reset":
             services.document_reset_to_draft(document=document, user=self.user)
         elif op == "correct":
-            correction = corrections.correction_create(document=document, user=self.user)
+            correction = corrections.correction_create(document=document, user=self.user, reason="Audit")
             DocumentLine.objects.filter(document=correction).update(unit_price=D(value) + D("0.50"))
             services.document_recompute(document=correction)
             services.document_post(document=correction, user=self.user)
             self.slots[(slot + 1) % SLOTS] = correction  # so that later operations may cancel it
         elif op == "return":
-            credit = returns.return_create(document=document, user=self.user)
+            credit = returns.return_create(document=document, user=self.user, reason="Audit")
             services.document_post(document=credit, user=self.user)
             self.slots[(slot + 1) % SLOTS] = credit
 

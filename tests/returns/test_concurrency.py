@@ -17,8 +17,8 @@ from tests.returns.helpers import invoice_of_60, set_quantity
 def test_two_returns_posted_at_once_never_exceed_the_sold_quantity(require_postgres, monkeypatch):
     invoice = invoice_of_60(check_returned_quantity=True)  # 5 sold
     user = factories.accountant()
-    first = set_quantity(return_create(document=invoice, user=user), 3)
-    second = set_quantity(return_create(document=invoice, user=user), 3)
+    first = set_quantity(return_create(document=invoice, user=user, reason="Damaged"), 3)
+    second = set_quantity(return_create(document=invoice, user=user, reason="Damaged"), 3)
 
     # Widen the window between summing the returned quantity and committing: without the row locks
     # both posts would sum 0 here and both succeed.

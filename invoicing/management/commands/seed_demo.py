@@ -20,6 +20,7 @@ from invoicing.models import (
     Partner,
     PaymentKind,
     PaymentMethod,
+    Reason,
     Tax,
 )
 
@@ -39,6 +40,36 @@ ITEMS = [
     ("CONS-HR", "Consulting", "h", "95.00"),
     ("SHIP", "Shipping", "pcs", "12.00"),
 ]
+
+# What an issued invoice states of us (SPEC 2, 11): addresses, VAT IDs, bank details, Peppol endpoints.
+COMPANIES = {
+    "Ledgerline Demo Ltd": {
+        "currency": "USD", "legal_name": "Ledgerline Demo Limited", "street": "1 Ledger Lane", "postcode": "EC1A 1BB",
+        "city": "London", "country": "GB", "vat_id": "GB980780684", "registration_number": "Companies House 01234567",
+        "iban": "GB29NWBK60161331926819", "bic": "NWBKGB2L", "email": "billing@ledgerline.example",
+        "peppol_scheme": "9932", "peppol_id": "GB980780684",
+    },
+    "Ledgerline Europe GmbH": {
+        "currency": "EUR", "legal_name": "Ledgerline Europe GmbH", "street": "Kassenweg 12", "postcode": "10115",
+        "city": "Berlin", "country": "DE", "vat_id": "DE136695976", "registration_number": "HRB 123456 B",
+        "iban": "DE89370400440532013000", "bic": "COBADEFFXXX", "email": "rechnung@ledgerline.example",
+        "peppol_scheme": "9930", "peppol_id": "DE136695976",
+    },
+}  # fmt: skip
+ADDRESSES = {
+    "Northwind Traders": {"street": "Rue de la Paix 5", "postcode": "75002", "city": "Paris", "country": "FR",
+                          "vat_id": "FR40303265045", "peppol_scheme": "9957", "peppol_id": "FR40303265045"},
+    "Contoso Retail": {"street": "Keizersgracht 100", "postcode": "1015 CX", "city": "Amsterdam", "country": "NL",
+                       "vat_id": "NL004495445B01", "peppol_scheme": "9944", "peppol_id": "NL004495445B01"},
+    "Blue Yonder Airlines": {"street": "Rue Royale 1", "postcode": "1000", "city": "Brussels", "country": "BE",
+                             "vat_id": "BE0403170701", "peppol_scheme": "0208", "peppol_id": "0403170701"},
+    "Fabrikam Stores": {"street": "Via Roma 10", "postcode": "00184", "city": "Rome", "country": "IT",
+                        "vat_id": "IT00743110157"},
+    "Globex Supplies": {"street": "Ringstrasse 3", "postcode": "1010", "city": "Vienna", "country": "AT",
+                        "vat_id": "ATU13585627"},
+}  # fmt: skip
+REASONS = ["Price agreed after delivery", "Quantity delivered differs", "Damaged in transit", "Not as ordered",
+           "Goods returned in part", "Wrong VAT rate"]  # fmt: skip
 
 
 class Command(BaseCommand):
@@ -71,13 +102,21 @@ class Command(BaseCommand):
         return users
 
     def master_data(self):
-        company, _ = Company.objects.get_or_create(name="Ledgerline Demo Ltd", defaults={"currency": "USD"})
-        Company.objects.get_or_create(name="Ledgerline Europe GmbH", defaults={"currency": "EUR"})
+        company, _ = Company.objects.get_or_create(
+            name="Ledgerline Demo Ltd", defaults=COMPANIES["Ledgerline Demo Ltd"]
+        )
+        Company.objects.get_or_create(name="Ledgerline Europe GmbH", defaults=COMPANIES["Ledgerline Europe GmbH"])
         for name in CUSTOMERS:
-            Partner.objects.get_or_create(name=name, defaults={"is_customer": True, "email": "ap@example.com"})
+            Partner.objects.get_or_create(
+                name=name, defaults={"is_customer": True, "email": "ap@example.com", **ADDRESSES.get(name, {})}
+            )
         for name in VENDORS:
-            Partner.objects.get_or_create(name=name, defaults={"is_vendor": True, "payment_terms_days": 45})
+            Partner.objects.get_or_create(
+                name=name, defaults={"is_vendor": True, "payment_terms_days": 45, **ADDRESSES.get(name, {})}
+            )
         Partner.objects.get_or_create(name="Acme Corporation", defaults={"is_customer": True, "is_vendor": True})
+        for text in REASONS:
+            Reason.objects.get_or_create(text=text)
         vat20, _ = Tax.objects.get_or_create(name="VAT 20%", defaults={"rate": Decimal("20"), "group": "VAT"})
         Tax.objects.get_or_create(name="VAT 10%", defaults={"rate": Decimal("10"), "group": "VAT"})
         Tax.objects.get_or_create(name="VAT 0%", defaults={"rate": Decimal("0"), "group": "VAT"})

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("invoicing", "0004_version_line_replaces_date_bounds"),
+        ("invoicing", "0005_einvoicing_master_data"),
     ]
 
     operations = [
