@@ -92,6 +92,7 @@ def card_context(*, document, request, kind, lines=None):
     actions = sorted(registry.collect("card_actions", document, ctx), key=lambda a: a.order)
     footer = [(label, _as_amount(value)) for label, value in registry.collect("footer_rows", document, ctx)]
     model = "bill" if document.kind == Kind.BILL else "invoice"
+    may_allocate = user.has_perm("invoicing.add_allocation")
     return {
         "card": {
             "document": document,
@@ -106,7 +107,14 @@ def card_context(*, document, request, kind, lines=None):
             "footer": footer,
             # A correction's debt is settled against its original: payments go to the original.
             "can_pay": document.is_posted and not document.original_id and user.has_perm("invoicing.add_payment"),
-            "settled_label": selectors.status_words(document=document, has_payments=bool(payments)),
+            "settled_label": selectors.status_words(
+                document=document, has_payments=any(not p.is_reversed for p in payments)
+            ),
+            "counterparts": _counterparts(document, may_allocate),
+            "allocated": f"−{document.allocated}" if document.allocated > 0 else f"+{-document.allocated}",
+            "may_reverse_payments": document.is_posted and user.has_perm("invoicing.reverse_payment"),
+            "allocate_url_name": f"admin:invoicing_{model}_allocate",
+            "payment_reverse_url_name": f"admin:invoicing_{model}_payment_reverse",
             "open_credit": -document.balance_due if document.balance_due < 0 else 0,
             "read_only_reason": _read_only_reason(document),
             "payment_url_name": f"admin:invoicing_{model}_payment",
@@ -114,6 +122,21 @@ def card_context(*, document, request, kind, lines=None):
             "transition_url_name": f"admin:invoicing_{model}_transition",
         },
         "kind": kind,
+    }
+
+
+def _counterparts(document, may_allocate):
+    """The box of the partner's open documents on the other side, split into credit and set-off (one query)."""
+    if not may_allocate or document.original_id:  # a correction's balance is its original's
+        return None
+    rows = selectors.document_open_counterparts(document=document)
+    if not rows:
+        return None
+    groups = [("credit", [r for r in rows if not r.is_set_off]), ("set_off", [r for r in rows if r.is_set_off])]
+    return {
+        "groups": [(name, group) for name, group in groups if group],
+        "shown": len(rows),
+        "limit": selectors.OPEN_COUNTERPARTS_SHOWN,
     }
 
 

@@ -26,13 +26,17 @@ from invoicing.amounts import round_money
 from invoicing.models import (
     POSTED_STATUSES,
     ZERO,
+    Allocation,
     Document,
     DocumentLine,
     DocumentTransition,
     Kind,
     Payment,
     PaymentKind,
+    Side,
     Status,
+    allocation_sign,
+    document_side,
 )
 
 _AMOUNT = DecimalField(max_digits=14, decimal_places=2)
@@ -47,7 +51,7 @@ def document_list(*, queryset=None):
     """Documents with what a list row shows, joined or annotated: no query per row."""
     queryset = Document.objects.all() if queryset is None else queryset
     payments = (
-        Payment.objects.filter(document=OuterRef("pk"))
+        Payment.objects.filter(document=OuterRef("pk"), reversed_at__isnull=True)
         .order_by()
         .values("document")
         .annotate(n=Count("pk"))
@@ -78,11 +82,74 @@ def document_payments(*, document):
     attached = getattr(document, "_prefetched_objects_cache", {}).get("payments")
     if attached is not None:  # loaded once per card (see attach_loaded)
         return list(attached)
-    return list(Payment.objects.filter(document=document).select_related("method", "created_by", "document__type"))
+    return list(
+        Payment.objects.filter(document=document).select_related(
+            "method", "created_by", "reversed_by", "document__type"
+        )
+    )
 
 
 def document_history(*, document):
     return list(DocumentTransition.objects.filter(document=document).select_related("user"))
+
+
+# ----------------------------------------------------------------------------- allocations (SPEC 10)
+@dataclass(frozen=True)
+class Counterpart:
+    """A document of the partner on the other side: what is open on it, the most that can be applied between
+    it and the card's document, and whether it is a set-off (a document of the partner's other role)."""
+
+    document: Document
+    open_amount: Decimal
+    most: Decimal
+    is_set_off: bool
+
+
+def _customer_role(kind, is_return):
+    """Invoices and credit notes are what the partner does as a customer; bills and refunds as a vendor."""
+    return (kind == Kind.INVOICE) != bool(is_return)
+
+
+OPEN_COUNTERPARTS_SHOWN = 50
+
+
+def document_open_counterparts(*, document, limit=OPEN_COUNTERPARTS_SHOWN):
+    """The partner's posted documents on the other side of `document` (same company and currency), credit
+    notes and open credit first, then set-off (documents of the partner's other role), each by due date: one
+    query. Empty when nothing is open on `document`."""
+    side = document_side(document)
+    if side is None:
+        return []
+    payable = Q(kind=Kind.BILL, balance_due__gt=0) | Q(kind=Kind.INVOICE, balance_due__lt=0)
+    receivable = Q(kind=Kind.INVOICE, balance_due__gt=0) | Q(kind=Kind.BILL, balance_due__lt=0)
+    mine = _customer_role(document.kind, document.is_return)
+    same_role = Q(kind=Kind.INVOICE, type__is_return=False) | Q(kind=Kind.BILL, type__is_return=True)
+    if not mine:
+        same_role = ~same_role
+    rows = (
+        _due(
+            Document.objects.filter(
+                payable if side == Side.RECEIVABLE else receivable,
+                status__in=POSTED_STATUSES,
+                partner_id=document.partner_id,
+                company_id=document.company_id,
+                currency=document.currency,
+            ).exclude(pk=document.pk)
+        )
+        .select_related("type")
+        .annotate(set_off=Case(When(same_role, then=Value(0)), default=Value(1)))
+        .order_by("set_off", "due", "pk")[:limit]
+    )
+    mine_open = abs(document.balance_due)
+    return [
+        Counterpart(
+            document=row,
+            open_amount=abs(row.balance_due),
+            most=min(mine_open, abs(row.balance_due)),
+            is_set_off=bool(row.set_off),
+        )
+        for row in rows
+    ]
 
 
 # ----------------------------------------------------------------------------- debt and payment calendar
@@ -368,7 +435,27 @@ def _audit_rows(after_pk, chunk_size):
         default=-F("amount"),
         output_field=_AMOUNT,
     )
-    paid = Payment.objects.filter(document=OuterRef("pk")).order_by().values("document").annotate(s=exact_sum(signed))
+    paid = (
+        Payment.objects.filter(document=OuterRef("pk"), reversed_at__isnull=True)
+        .order_by()
+        .values("document")
+        .annotate(s=exact_sum(signed))
+    )
+    # What the document's allocations in force lower its balance by, per the side it stood on in each.
+    as_receivable = (
+        Allocation.objects.in_force()
+        .filter(receivable=OuterRef("pk"))
+        .order_by()
+        .values("receivable")
+        .annotate(s=exact_sum("amount"))
+    )
+    as_payable = (
+        Allocation.objects.in_force()
+        .filter(payable=OuterRef("pk"))
+        .order_by()
+        .values("payable")
+        .annotate(s=exact_sum("amount"))
+    )
     lines = (
         DocumentLine.objects.filter(document=OuterRef("pk"))
         .order_by()
@@ -381,6 +468,8 @@ def _audit_rows(after_pk, chunk_size):
         .annotate(
             audit_net_paid=Coalesce(Subquery(paid.values("s")), Value(ZERO), output_field=exact_field()),
             audit_lines_total=Coalesce(Subquery(lines.values("s")), Value(ZERO), output_field=exact_field()),
+            audit_as_receivable=Coalesce(Subquery(as_receivable.values("s")), Value(ZERO), output_field=exact_field()),
+            audit_as_payable=Coalesce(Subquery(as_payable.values("s")), Value(ZERO), output_field=exact_field()),
         )
         .order_by("pk")[:chunk_size]
     )
@@ -395,19 +484,22 @@ def _document_differences(document, expected):
             differences.append(BalanceDifference(document.pk, label, field, stored, should_be))
 
     posted = document.status in POSTED_STATUSES
+    allocated = document.audit_as_receivable * allocation_sign(
+        document.kind, Side.RECEIVABLE
+    ) + document.audit_as_payable * allocation_sign(document.kind, Side.PAYABLE)
     compare("amount_total", document.amount_total, document.audit_lines_total)
     compare("net_paid", document.net_paid, document.audit_net_paid)
-    compare("credit_applied", document.credit_applied, expected.get("credit_applied", ZERO))
+    compare("allocated", document.allocated, allocated)
     if posted:
         debt_total = expected.get("debt_total", document.amount_total)
         compare("debt_total", document.debt_total, debt_total)
-        balance = round_money(
-            debt_total - document.audit_net_paid - expected.get("credit_applied", ZERO), document.currency
-        )
+        balance = round_money(debt_total - document.audit_net_paid - allocated, document.currency)
         compare("balance_due", document.balance_due, balance)
         compare("status", document.status, Status.PAID if balance == 0 else Status.TO_PAY)
     else:
         compare("balance_due", document.balance_due, ZERO)
+        if document.audit_as_receivable or document.audit_as_payable:
+            compare(f"allocations in force on a {document.get_status_display().lower()} document", allocated, ZERO)
         if document.status == Status.CANCELED:
             compare("net_paid on a canceled document", document.audit_net_paid, ZERO)
     return differences
@@ -416,10 +508,11 @@ def _document_differences(document, expected):
 def balance_audit(*, chunk_size=2000):
     """Recompute every document's figures from first principles and list what differs from the stored ones.
 
-    The core knows the totals (sum of the lines), net paid (payments − refunds) and, by default, that debt
-    total is the document's own total and credit applied is zero; the extensions' `expected_balances`
-    (corrections, returns) state debt total and credit applied for the documents they concern. The balance
-    due (debt total − net paid − credit applied on posted documents, 0 otherwise) and the status it implies
+    The core knows the totals (sum of the lines), net paid (payments − refunds, reversed ones left out), what
+    the allocations in force move (each signed by the side the document stood on) and, by default, that debt
+    total is the document's own total; the extensions' `expected_balances` (corrections) state the debt total
+    of the documents they concern. The balance due (debt total − net paid − allocated on posted documents,
+    0 otherwise) and the status it implies
     (Paid iff posted with balance 0) follow. Documents are read in chunks: one query per chunk plus the
     providers' own, whatever the number of payments and lines.
     """
@@ -483,7 +576,7 @@ def status_words(*, document, has_payments=None):
         return document.get_status_display()
     if has_payments is None:
         count = getattr(document, "payment_count", None)
-        has_payments = bool(count) if count is not None else document.payments.exists()
+        has_payments = bool(count) if count is not None else document.payments.filter(reversed_at__isnull=True).exists()
     if has_payments:
         return document.get_status_display()
     if document.original_id:

@@ -104,7 +104,7 @@ def test_balance_due_subtracts_payments_and_adds_refunds():
     factories.pay(invoice, "60.00")
     # Open credit only comes from corrections or returns; here the net_paid formula is checked directly.
     assert invoice.net_paid == D("60.00")
-    assert invoice.balance_due == invoice.debt_total - invoice.net_paid - invoice.credit_applied
+    assert invoice.balance_due == invoice.debt_total - invoice.net_paid - invoice.allocated
 
 
 def test_create_post_and_pay_a_five_line_document_within_the_query_budget():
