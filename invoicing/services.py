@@ -662,6 +662,8 @@ def payment_reverse(*, payment, user, reason):
         document_refresh_balance(document=locked, user=user, fields=["net_paid"])
     for name in ("reversed_at", "reversed_by", "reversal_reason"):
         setattr(payment, name, getattr(current, name))
+    if Payment.document.is_cached(payment):
+        _sync(payment.document, locked)
     return current
 
 
