@@ -314,7 +314,7 @@ def allocations_refusal(document):
 def reset_refusal(document):
     if document.payments.exists():
         return "It has payments, which stay in the books: fix the amount with a correction instead."
-    return allocations_refusal(document) or _dependents_refusal(document)
+    return _dependents_refusal(document) or allocations_refusal(document)
 
 
 def cancel_refusal(document):
@@ -323,7 +323,7 @@ def cancel_refusal(document):
             f"Net paid is {document.net_paid} {document.currency}: a paid document is not canceled. To undo it, "
             "reverse its payments (Payments tab), or post a correction (to zero) and refund the open credit it leaves."
         )
-    return allocations_refusal(document) or _dependents_refusal(document)
+    return _dependents_refusal(document) or allocations_refusal(document)
 
 
 GUARDS = {"post": post_refusal, "reset_to_draft": reset_refusal, "cancel": cancel_refusal}

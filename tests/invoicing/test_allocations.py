@@ -4,6 +4,8 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from corrections.services import correction_create
@@ -371,3 +373,45 @@ def test_a_bill_with_open_credit_is_receivable():
     assert allocation.receivable_id == bill.pk and allocation.payable_id == other.pk
     assert fresh(bill).status == Status.PAID and fresh(other).balance_due == D("20.00")
     assert fresh(bill).kind == Kind.BILL and selectors.balance_audit() == []
+
+
+# ----------------------------------------------------------------------------- query budgets
+def invoice_with_allocations(count, partner):
+    """A 10,000.00 invoice with `count` 1.00 bills of the same partner set off against it (count + 1 open ones)."""
+    invoice = invoice_of("10000.00", partner)
+    for _ in range(count):
+        bill = factories.posted(factories.bill(partner=partner, lines=[factories.line(unit_price="1.00", taxes=[])]))
+        allocate(bill, invoice, "1.00")
+    factories.posted(factories.bill(partner=partner, lines=[factories.line(unit_price="1.00", taxes=[])]))
+    for _ in range(3):  # a few removed ones too
+        bill = factories.posted(factories.bill(partner=partner, lines=[factories.line(unit_price="1.00", taxes=[])]))
+        services.allocation_reverse(allocation=allocate(bill, invoice, "1.00"), user=factories.accountant())
+    return fresh(invoice)
+
+
+def card_query_count(client, document):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(document.get_absolute_url())
+    assert response.status_code == 200
+    return len(queries), response.content.decode()
+
+
+def test_card_and_debt_tab_keep_a_constant_number_of_queries_at_0_and_100_allocations(accountant_client):
+    few = invoice_with_allocations(0, factories.PartnerFactory())
+    many = invoice_with_allocations(100, factories.PartnerFactory())
+    card_query_count(accountant_client, few)  # warm up the per-process caches
+    (small, small_html), (large, large_html) = (
+        card_query_count(accountant_client, few),
+        card_query_count(accountant_client, many),
+    )
+    assert small == large <= 15, (small, large)
+    assert large_html.count('class="allocation"') == 100 and large_html.count('class="allocation reversed"') == 3
+    assert 'id="open-counterparts"' in small_html and 'id="open-counterparts"' in large_html
+
+    counts = []
+    for document in (few, many):
+        with CaptureQueriesContext(connection) as queries:
+            document_debt(document=document)
+        counts.append(len(queries))
+    # its allocations and its payments, plus the corrections app's chain (documents, lines, taxes)
+    assert counts[0] == counts[1] == 5, counts
