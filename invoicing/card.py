@@ -61,14 +61,10 @@ def totals(document, lines):
     }
 
 
-def _tabs(document, ctx, request):
+def _tabs(document, ctx, request, debt):
     tabs = []
     core = registry.CardTab(
-        name="debt",
-        label="Debt",
-        template="invoicing/debt_tab.html",
-        context={"debt": document_debt(document=document, ctx=ctx)},
-        order=80,
+        name="debt", label="Debt", template="invoicing/debt_tab.html", context={"debt": debt}, order=80
     )
     for tab in sorted([*registry.collect("card_tabs", document, ctx), core], key=lambda t: t.order):
         html = render_to_string(tab.template, {**tab.context, "document": document}, request=request)
@@ -93,6 +89,7 @@ def card_context(*, document, request, kind, lines=None):
     footer = [(label, _as_amount(value)) for label, value in registry.collect("footer_rows", document, ctx)]
     model = "bill" if document.kind == Kind.BILL else "invoice"
     may_allocate = user.has_perm("invoicing.add_allocation")
+    debt = document_debt(document=document, ctx=ctx)
     return {
         "card": {
             "document": document,
@@ -103,7 +100,10 @@ def card_context(*, document, request, kind, lines=None):
             "history": selectors.document_history(document=document),
             "transitions": transitions,
             "actions": actions,
-            "tabs": _tabs(document, ctx, request),
+            "tabs": _tabs(document, ctx, request, debt),
+            # The tabs sit inside the admin's change form, and forms do not nest: the Remove buttons of the
+            # Debt tab submit these forms, rendered outside it, through their `form` attribute.
+            "remove_forms": [(row.allocation.pk, row.remove_url) for row in debt.allocations if row.remove_url],
             "footer": footer,
             # A correction's debt is settled against its original: payments go to the original.
             "can_pay": document.is_posted and not document.original_id and user.has_perm("invoicing.add_payment"),
