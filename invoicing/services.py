@@ -644,7 +644,7 @@ def payment_reverse(*, payment, user, reason):
         raise ValidationError("Keep the reason to 300 characters or fewer.")
     with transaction.atomic():
         locked = document_lock(Document(pk=payment.document_id))
-        current = Payment.objects.select_for_update().select_related("reversed_by").get(pk=payment.pk)
+        current = Payment.objects.select_for_update(of=("self",)).select_related("reversed_by").get(pk=payment.pk)
         current.document = locked
         label = current.label
         if current.is_reversed:
