@@ -1,6 +1,6 @@
 """What `check_balances` should find in `debt_total`, recomputed from the chains themselves.
 
-Only `debt_total` is given (the returns app states `credit_applied`): a correction carries no debt
+Only `debt_total` is given (the core audits payments and allocations): a correction carries no debt
 of its own, and a posted original with corrections carries its effective total.
 """
 

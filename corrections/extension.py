@@ -12,7 +12,11 @@ class CorrectionsExtension(registry.DocumentExtension):
         return rules.correction_post_refusal(document)
 
     def dependents_refusal(self, document, ctx):
-        return rules.corrections_depend_refusal(document)
+        if ctx.locking or ctx.request is None or document.original_id or not document.pk:
+            return rules.corrections_depend_refusal(document)
+        # On a card the chain is read once anyway (tab, footer): the guard answers from it.
+        corrections = [row.document for row in card.card_chain(document, ctx).rows]
+        return rules.corrections_depend_refusal(document, corrections=corrections)
 
     def document_error(self, document, ctx):
         return rules.correction_rule_error(document)

@@ -64,16 +64,21 @@ def describe(correction):
     return f"a draft dated {correction.date:%Y-%m-%d}"
 
 
-def corrections_depend_refusal(document):
-    """An original with corrections still standing can be neither reset to draft nor canceled."""
+def corrections_depend_refusal(document, corrections=None):
+    """An original with corrections still standing can be neither reset to draft nor canceled.
+
+    `corrections`: its corrections in chain order when the caller has read them already (the card's chain)."""
     if document.original_id or document.pk is None:
         return None
-    standing = list(
-        Document.objects.filter(original_id=document.pk)
-        .exclude(status=Status.CANCELED)
-        .only("number", "date", "correction_index", "status")
-        .order_by(F("correction_index").asc(nulls_last=True), "pk")
-    )
+    if corrections is not None:
+        standing = [c for c in corrections if c.status != Status.CANCELED]
+    else:
+        standing = list(
+            Document.objects.filter(original_id=document.pk)
+            .exclude(status=Status.CANCELED)
+            .only("number", "date", "correction_index", "status")
+            .order_by(F("correction_index").asc(nulls_last=True), "pk")
+        )
     if not standing:
         return None
     names = ", ".join(describe(c) for c in standing)

@@ -7,10 +7,11 @@ correction is whose previous document, every amount correction) is computed in P
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, prefetch_related_objects
 
 from invoicing.amounts import ZERO, Amounts
 from invoicing.models import POSTED_STATUSES, Document, DocumentLine, Status
+from invoicing.selectors import attach_loaded
 from invoicing.services import document_tax_breakdown
 
 
@@ -91,16 +92,16 @@ def _chain_order(document):
     return (document.correction_index is None, document.correction_index or 0, document.pk)
 
 
-def chain_of(*, original):
-    """The whole chain of `original` in three queries (documents, lines, line taxes)."""
-    lines = DocumentLine.objects.prefetch_related("taxes")
-    documents = list(
-        Document.objects.filter(Q(pk=original.pk) | Q(original_id=original.pk))
-        .select_related("type")
-        .prefetch_related(Prefetch("lines", queryset=lines))
-    )
+def chain_of(*, original, original_lines=None):
+    """The whole chain of `original` in three queries (documents, lines, line taxes); one when the caller
+    has the original's lines loaded already (`original_lines`, with their taxes) and it has no corrections."""
+    documents = list(Document.objects.filter(Q(pk=original.pk) | Q(original_id=original.pk)).select_related("type"))
     original = next(d for d in documents if d.pk == original.pk)
     corrections = sorted((d for d in documents if d.pk != original.pk), key=_chain_order)
+    if original_lines is not None:
+        attach_loaded(document=original, lines=original_lines)
+    lines = Prefetch("lines", queryset=DocumentLine.objects.prefetch_related("taxes"))
+    prefetch_related_objects(corrections if original_lines is not None else documents, lines)
     for correction in corrections:
         correction.original = original  # so labels and links need no query
 

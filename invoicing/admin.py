@@ -12,7 +12,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -20,8 +20,16 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from invoicing import card, registry, selectors, services
-from invoicing.forms import DocumentForm, LineFormSet, NewDocumentLineFormSet, PaymentForm
+from invoicing.forms import (
+    AllocationForm,
+    DocumentForm,
+    LineFormSet,
+    NewDocumentLineFormSet,
+    PaymentForm,
+    PaymentReverseForm,
+)
 from invoicing.models import (
+    Allocation,
     Bill,
     BillType,
     Company,
@@ -368,6 +376,17 @@ class DocumentAdmin(admin.ModelAdmin):
         return [
             path("<int:pk>/transition/<str:name>/", view(self.transition_view), name=f"{prefix}_transition"),
             path("<int:pk>/payment/", view(self.payment_view), name=f"{prefix}_payment"),
+            path(
+                "<int:pk>/payment/<int:payment_pk>/reverse/",
+                view(self.payment_reverse_view),
+                name=f"{prefix}_payment_reverse",
+            ),
+            path("<int:pk>/allocate/", view(self.allocate_view), name=f"{prefix}_allocate"),
+            path(
+                "<int:pk>/allocation/<int:allocation_pk>/remove/",
+                view(self.allocation_remove_view),
+                name=f"{prefix}_allocation_remove",
+            ),
             path("<int:pk>/print/", view(self.print_view), name=f"{prefix}_print"),
             path("export/", view(self.export_view), name=f"{prefix}_export"),
         ] + super().get_urls()
@@ -437,6 +456,92 @@ class DocumentAdmin(admin.ModelAdmin):
             "open_credit": max(-document.balance_due, 0),
         }
         return TemplateResponse(request, "invoicing/payment_form.html", context)
+
+    def payment_reverse_view(self, request, pk, payment_pk):
+        """A small form asks why; the POST reverses the payment (the row stays, struck through)."""
+        document = self._document(request, pk)
+        if not request.user.has_perm("invoicing.reverse_payment"):
+            raise PermissionDenied
+        payment = get_object_or_404(
+            Payment.objects.select_related("method", "reversed_by"), pk=payment_pk, document=document
+        )
+        payment.document = document
+        form = PaymentReverseForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.payment_reverse(payment=payment, user=request.user, reason=form.cleaned_data["reason"])
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                document.refresh_from_db()
+                messages.success(
+                    request,
+                    f"{payment.label} of {payment.amount} {payment.currency} reversed; {document} is now "
+                    f"{selectors.status_words(document=document)}.",
+                )
+            return HttpResponseRedirect(document.get_absolute_url() + "#tab-payments")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "document": document,
+            "payment": payment,
+            "form": form,
+            "title": f"Reverse {payment.label.lower()}: {document}",
+        }
+        return TemplateResponse(request, "invoicing/payment_reverse.html", context)
+
+    def allocate_view(self, request, pk):
+        """Apply an amount between this document and one of the partner's open documents (the card's box)."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        document = self._document(request, pk)
+        if not request.user.has_perm("invoicing.add_allocation"):
+            raise PermissionDenied
+        form = AllocationForm(request.POST)
+        counterpart = None
+        if form.is_valid():
+            counterpart = (
+                Document.objects.select_related("type", "partner").filter(pk=form.cleaned_data["counterpart"]).first()
+            )
+            if counterpart is None:
+                form.add_error("counterpart", "That document does not exist (any more); reload the card.")
+        if not form.is_valid():
+            errors = [message for messages_ in form.errors.values() for message in messages_]
+            messages.error(request, "Nothing was applied: " + " ".join(errors))
+            return HttpResponseRedirect(document.get_absolute_url())
+        amount = form.cleaned_data["amount"]
+        try:
+            services.allocation_create(document=document, counterpart=counterpart, amount=amount, user=request.user)
+        except ValidationError as error:
+            messages.error(request, "Nothing was applied: " + " ".join(error.messages))
+            return HttpResponseRedirect(document.get_absolute_url())
+        messages.success(
+            request,
+            f"{amount} {document.currency} applied between {document} and {counterpart}: {document} is now "
+            f"{selectors.status_words(document=document)}, {counterpart} "
+            f"{selectors.status_words(document=counterpart)}.",
+        )
+        return HttpResponseRedirect(document.get_absolute_url() + "#tab-debt")
+
+    def allocation_remove_view(self, request, pk, allocation_pk):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        document = self._document(request, pk)
+        if not request.user.has_perm("invoicing.add_allocation"):
+            raise PermissionDenied
+        allocation = get_object_or_404(Allocation.objects.touching(document), pk=allocation_pk)
+        try:
+            services.allocation_reverse(allocation=allocation, user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            document.refresh_from_db()
+            messages.success(
+                request,
+                f"Allocation of {allocation.amount} {allocation.currency} with {allocation.other(document)} removed; "
+                f"{document} is now {selectors.status_words(document=document)}.",
+            )
+        return HttpResponseRedirect(document.get_absolute_url() + "#tab-debt")
 
     def print_view(self, request, pk):
         document = self._document(request, pk)

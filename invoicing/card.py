@@ -63,14 +63,10 @@ def totals(document, lines):
     }
 
 
-def _tabs(document, ctx, request):
+def _tabs(document, ctx, request, debt):
     tabs = []
     core = registry.CardTab(
-        name="debt",
-        label="Debt",
-        template="invoicing/debt_tab.html",
-        context={"debt": document_debt(document=document, ctx=ctx)},
-        order=80,
+        name="debt", label="Debt", template="invoicing/debt_tab.html", context={"debt": debt}, order=80
     )
     for tab in sorted([*registry.collect("card_tabs", document, ctx), core], key=lambda t: t.order):
         html = render_to_string(tab.template, {**tab.context, "document": document}, request=request)
@@ -94,6 +90,8 @@ def card_context(*, document, request, kind, lines=None):
     actions = sorted(registry.collect("card_actions", document, ctx), key=lambda a: a.order)
     footer = [(label, _as_amount(value)) for label, value in registry.collect("footer_rows", document, ctx)]
     model = "bill" if document.kind == Kind.BILL else "invoice"
+    may_allocate = user.has_perm("invoicing.add_allocation")
+    debt = document_debt(document=document, ctx=ctx)
     return {
         "card": {
             "document": document,
@@ -104,11 +102,21 @@ def card_context(*, document, request, kind, lines=None):
             "history": history(document),
             "transitions": transitions,
             "actions": actions,
-            "tabs": _tabs(document, ctx, request),
+            "tabs": _tabs(document, ctx, request, debt),
+            # The tabs sit inside the admin's change form, and forms do not nest: the Remove buttons of the
+            # Debt tab submit these forms, rendered outside it, through their `form` attribute.
+            "remove_forms": [(row.allocation.pk, row.remove_url) for row in debt.allocations if row.remove_url],
             "footer": footer,
             # A correction's debt is settled against its original: payments go to the original.
             "can_pay": document.is_posted and not document.original_id and user.has_perm("invoicing.add_payment"),
-            "settled_label": selectors.status_words(document=document, has_payments=bool(payments)),
+            "settled_label": selectors.status_words(
+                document=document, has_payments=any(not p.is_reversed for p in payments)
+            ),
+            "counterparts": _counterparts(document, may_allocate),
+            "allocated": f"−{document.allocated}" if document.allocated > 0 else f"+{-document.allocated}",
+            "may_reverse_payments": document.is_posted and user.has_perm("invoicing.reverse_payment"),
+            "allocate_url_name": f"admin:invoicing_{model}_allocate",
+            "payment_reverse_url_name": f"admin:invoicing_{model}_payment_reverse",
             "open_credit": -document.balance_due if document.balance_due < 0 else 0,
             "read_only_reason": _read_only_reason(document),
             "payment_url_name": f"admin:invoicing_{model}_payment",
@@ -133,6 +141,21 @@ def history(document):
             name = change.label
         rows.append(registry.HistoryRow(at=at, user=username, label=name, detail=detail))
     return rows
+
+
+def _counterparts(document, may_allocate):
+    """The box of the partner's open documents on the other side, split into credit and set-off (one query)."""
+    if not may_allocate or document.original_id:  # a correction's balance is its original's
+        return None
+    rows = selectors.document_open_counterparts(document=document)
+    if not rows:
+        return None
+    groups = [("credit", [r for r in rows if not r.is_set_off]), ("set_off", [r for r in rows if r.is_set_off])]
+    return {
+        "groups": [(name, group) for name, group in groups if group],
+        "shown": len(rows),
+        "limit": selectors.OPEN_COUNTERPARTS_SHOWN,
+    }
 
 
 def _as_amount(value):

@@ -215,3 +215,18 @@ class PaymentForm(forms.Form):
         if document.balance_due < 0:
             self.fields["kind"].initial = PaymentKind.REFUND
         self.fields["kind"].choices = [(kind, payment_label(document, kind)) for kind in PaymentKind.values]
+
+
+class AllocationForm(forms.Form):
+    """Apply an amount between the card's document and one of the partner's open documents (SPEC 10)."""
+
+    counterpart = forms.IntegerField(min_value=1, error_messages={"invalid": "Choose a document to apply."})
+    amount = NumberField(places=AMOUNT_PLACES)
+
+
+class PaymentReverseForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
+        help_text="Why the payment is reversed (e.g. typed on the wrong document); it stays on the document.",
+    )

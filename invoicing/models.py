@@ -1,9 +1,10 @@
 """The invoicing core: master data, document types, documents and their lines, payments.
 
 Documents of both kinds (bills and invoices) share one table. The fields that corrections
-(`original`, `is_reversal`, `correction_index`) and returns (`DocumentLine.source_line`,
-`credit_applied`) need live here so that the database keeps one table per concept; the logic
-that reads and writes them lives in the `corrections` and `returns` apps.
+(`original`, `is_reversal`, `correction_index`) and returns (`DocumentLine.source_line`) need live
+here so that the database keeps one table per concept; the logic that reads and writes them lives in
+the `corrections` and `returns` apps. Money moving between documents of a partner (a return's credit,
+open credit applied to another document) is one table, `Allocation`.
 """
 
 import contextlib
@@ -360,19 +361,50 @@ def _dependents_refusal(document):
     )
 
 
+def document_allocations(document, ctx=None):
+    """Every allocation touching a document (reversed ones too), oldest first, with both documents joined;
+    read once per context (the guards, the Debt tab and the card share it)."""
+    if document.original_id:  # a correction's balance is always 0 (its original carries it): never allocated
+        return []
+    ctx = ctx or registry.current_context()
+    return ctx.remember(
+        ("allocations", document.pk),
+        lambda: list(
+            Allocation.objects.touching(document).select_related(
+                "receivable__type", "payable__type", "created_by", "reversed_by"
+            )
+        ),
+    )
+
+
+def allocations_refusal(document):
+    """Manual allocations tie a document to others: they are removed first (SPEC 10)."""
+    if not document.is_posted:  # a draft or canceled document has no allocation in force
+        return None
+    others = [
+        allocation.other(document)
+        for allocation in document_allocations(document)
+        if not allocation.is_automatic and allocation.reversed_at is None
+    ]
+    if not others:
+        return None
+    names = ", ".join(str(other) for other in others)
+    return f"It is allocated against {names}: remove the allocation on its Debt tab first."
+
+
 def reset_refusal(document):
     if document.payments.exists():
         return "It has payments, which stay in the books: fix the amount with a correction instead."
-    return _dependents_refusal(document)
+    return _dependents_refusal(document) or allocations_refusal(document)
 
 
 def cancel_refusal(document):
     if document.net_paid != 0:
         return (
             f"Net paid is {document.net_paid} {document.currency}: a paid document is not canceled. To undo it, "
-            "post a correction (to zero) and refund the open credit it leaves."
+            "reverse its payments (Payments tab), or post a correction (to zero) and refund the open credit it leaves."
         )
-    return _dependents_refusal(document)
+    return _dependents_refusal(document) or allocations_refusal(document)
 
 
 GUARDS = {"post": post_refusal, "reset_to_draft": reset_refusal, "cancel": cancel_refusal}
@@ -446,11 +478,11 @@ class Document(ConcurrentTransitionMixin, models.Model):
     # corrections; on a correction, zero (its amount correction is settled against its original).
     debt_total = amount_field("Debt total", editable=False)
     net_paid = amount_field("Net paid", editable=False, help_text="Payments minus refunds.")
-    credit_applied = amount_field(
-        "Credit applied",
+    allocated = amount_field(
+        "Allocated",
         editable=False,
-        help_text="On a source document, credit received from its returns; on a return, the part of its "
-        "total applied to its source (returns app).",
+        help_text="Σ of the document's non-reversed allocations, each signed as it moves the balance due toward "
+        "zero on the side the document stood on when allocated (positive lowers the balance due).",
     )
     balance_due = amount_field("Balance due", editable=False)
 
@@ -544,7 +576,7 @@ class Document(ConcurrentTransitionMixin, models.Model):
     @property
     def settled_by_credit(self):
         """Paid without any payment: a fully credited document must never pass for a paid one."""
-        return self.status == Status.PAID and self.net_paid == 0 and not self.payments.exists()
+        return self.status == Status.PAID and not self.payments.filter(reversed_at__isnull=True).exists()
 
     def money(self, amount):
         return Money(amount, self.currency)
@@ -781,6 +813,12 @@ class Payment(models.Model):
     reference = models.CharField(max_length=100, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # A payment entered by mistake is reversed, never deleted or edited (SPEC 6): the row stays.
+    reversed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reversed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="+"
+    )
+    reversal_reason = models.CharField(max_length=300, blank=True, editable=False)
 
     class Meta:
         ordering = ["date", "id"]
@@ -791,6 +829,7 @@ class Payment(models.Model):
                 violation_error_message="The amount must be greater than zero.",
             ),
         ]
+        permissions = [("reverse_payment", "Can reverse payments")]
 
     def __str__(self):
         return f"{self.label} {self.amount} {self.currency}"
@@ -798,6 +837,15 @@ class Payment(models.Model):
     @property
     def signed_amount(self):
         return self.amount if self.kind == PaymentKind.PAYMENT else -self.amount
+
+    @property
+    def is_reversed(self):
+        return self.reversed_at is not None
+
+    @property
+    def counted_amount(self):
+        """What the payment adds to net paid: nothing once reversed."""
+        return ZERO if self.is_reversed else self.signed_amount
 
     @property
     def label(self):
@@ -809,6 +857,106 @@ def payment_label(document, kind):
     if kind == PaymentKind.PAYMENT and document.is_return:
         return "Refund to customer" if document.kind == Kind.BILL else "Refund from supplier"
     return PaymentKind(kind).label
+
+
+class Side(models.TextChoices):
+    """Where a posted document with a balance stands towards its partner (SPEC 10)."""
+
+    RECEIVABLE = "receivable", "Receivable"  # the partner owes us
+    PAYABLE = "payable", "Payable"  # we owe the partner
+
+
+def document_side(document):
+    """RECEIVABLE, PAYABLE, or None for a document that is not posted or has nothing open."""
+    if not document.is_posted or document.balance_due == 0:
+        return None
+    owes_us = (document.balance_due > 0) == (document.kind == Kind.INVOICE)
+    return Side.RECEIVABLE if owes_us else Side.PAYABLE
+
+
+def allocation_sign(kind, side):
+    """+1 when an allocation on `side` lowers the balance due of a document of `kind`, −1 when it raises it
+    (an invoice owed by the partner goes down; an invoice holding open credit, a negative balance, goes up)."""
+    return 1 if (kind == Kind.INVOICE) == (side == Side.RECEIVABLE) else -1
+
+
+class AllocationQuerySet(models.QuerySet):
+    def touching(self, document):
+        return self.filter(Q(receivable=document) | Q(payable=document)).order_by("created_at", "pk")
+
+    def in_force(self):
+        return self.filter(reversed_at__isnull=True)
+
+
+class Allocation(models.Model):
+    """An amount of one receivable document settled against one payable document of the same partner,
+    company and currency (SPEC 10). Each side is fixed when the allocation is made, so the direction in
+    which it moves each balance never changes, whatever happens to the documents later. Never deleted:
+    removing one reverses it (the row stays)."""
+
+    receivable = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="allocations_as_receivable")
+    payable = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="allocations_as_payable")
+    amount = models.DecimalField(max_digits=14, decimal_places=2)
+    currency = currency_field(editable=False)
+    is_automatic = models.BooleanField(
+        "Automatic",
+        default=False,
+        help_text="The credit a posted return applies to its source (returns app): made by posting the return, "
+        "reversed by canceling or resetting it.",
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    reversed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reversed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = AllocationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gt=0),
+                name="allocation_amount_positive",
+                violation_error_message="The amount must be greater than zero.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(receivable=models.F("payable")), name="allocation_between_two_documents"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.amount} {self.currency}: {self.receivable_id} ↔ {self.payable_id}"
+
+    @property
+    def is_reversed(self):
+        return self.reversed_at is not None
+
+    def side_of(self, document):
+        return Side.RECEIVABLE if document.pk == self.receivable_id else Side.PAYABLE
+
+    def other(self, document):
+        return self.payable if document.pk == self.receivable_id else self.receivable
+
+    def effect(self, document):
+        """How much it lowers `document`'s balance due while in force (negative: raises it toward zero)."""
+        return self.amount * allocation_sign(document.kind, self.side_of(document))
+
+    def _gives_credit(self, document):
+        # A credit note or refund, or open credit (an invoice we owe on, a bill the partner owes on).
+        side = self.side_of(document)
+        return document.is_return or (document.kind == Kind.INVOICE) == (side == Side.PAYABLE)
+
+    def label_for(self, document):
+        """What the allocation is, seen from `document`: "Credit from credit note CN/…", "Applied to Invoice
+        INV/…", or "Set off against Bill BILL/…" between a customer's invoice and the same partner's bill."""
+        other = self.other(document)
+        if self._gives_credit(document):
+            return f"Applied to {other}"
+        if self._gives_credit(other):
+            return f"Credit from {other.type_label.lower()} {other.display_number}"
+        return f"Set off against {other}"
 
 
 class DocumentSequence(models.Model):

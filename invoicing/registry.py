@@ -160,8 +160,8 @@ class DocumentExtension:
 
     # ---- audit and demo data
     def expected_balances(self, documents):
-        """{document id: {"debt_total": Decimal, "credit_applied": Decimal}} for the documents this app
-        concerns: what `check_balances` should find (the core's default covers the others)."""
+        """{document id: {"debt_total": Decimal}} for the documents this app concerns: what `check_balances`
+        should find (the core's default covers the others; the core audits net paid and allocations itself)."""
         return {}
 
     def seed_demo(self, *, company, user, stdout):

@@ -6,6 +6,7 @@ Mounted by `BackOfficeSite.get_urls()` behind `admin_view` (staff only); anyone 
 (accountants, reviewers) may read them.
 """
 
+import csv
 from datetime import timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -15,6 +16,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -145,7 +147,14 @@ def partner_balances_view(request):
             {"value": row[key], "url": _url("report_open_documents", **scope, kind=kind, overdue=overdue)}
             for key, _, kind, overdue in BALANCE_COLUMNS
         ]
-        rows.append({**row, "cells": cells, "calendar_url": _url("report_payment_calendar", **scope)})
+        rows.append(
+            {
+                **row,
+                "cells": cells,
+                "calendar_url": _url("report_payment_calendar", **scope),
+                "statement_url": _url("report_partner_statement", **scope),
+            }
+        )
     totals = [
         {
             "currency": total["currency"],
@@ -322,3 +331,103 @@ def open_documents_view(request):
         calendar_url=_url("report_payment_calendar"),
     )
     return TemplateResponse(request, "invoicing/reports/open_documents.html", context)
+
+
+# ----------------------------------------------------------------------------- partner statement
+class StatementFilterForm(forms.Form):
+    partner = forms.ModelChoiceField(Partner.objects.all(), empty_label="Choose a partner")
+    company = forms.ModelChoiceField(Company.objects.all(), empty_label="Choose a company")
+    currency = forms.ChoiceField(choices=[("", "Choose a currency"), *((code, code) for code in settings.CURRENCIES)])
+    date_from = forms.DateField(label="From", required=False, widget=_DateInput)
+    date_to = forms.DateField(label="Until", required=False, widget=_DateInput)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "The period ends before it starts.")
+        return cleaned
+
+    def statement_arguments(self):
+        """The selector's arguments when the filters are valid, else None (the page shows what to fix)."""
+        if not self.is_bound or not self.is_valid():
+            return None
+        data = self.cleaned_data
+        today = timezone.localdate()
+        date_to = data.get("date_to") or today
+        return {
+            "partner": data["partner"],
+            "company": data["company"],
+            "currency": data["currency"],
+            "date_from": data.get("date_from") or date_to.replace(month=1, day=1),
+            "date_to": date_to,
+        }
+
+
+def _statement_form(request):
+    return StatementFilterForm(request.GET or None)
+
+
+def _statement_params(arguments):
+    return {
+        "partner": arguments["partner"].pk,
+        "company": arguments["company"].pk,
+        "currency": arguments["currency"],
+        "date_from": arguments["date_from"].isoformat(),
+        "date_to": arguments["date_to"].isoformat(),
+    }
+
+
+def partner_statement_view(request):
+    _require_viewer(request)
+    form = _statement_form(request)
+    arguments = form.statement_arguments()
+    statement = selectors.partner_statement(**arguments) if arguments else None
+    params = _statement_params(arguments) if arguments else {}
+    context = _page_context(
+        request,
+        "Partner statement",
+        form=form,
+        statement=statement,
+        print_url=_url("report_partner_statement_print", **params) if statement else None,
+        csv_url=_url("report_partner_statement_csv", **params) if statement else None,
+        balances_url=_url("report_partner_balances", **{k: params.get(k) for k in ("partner", "company", "currency")}),
+    )
+    return TemplateResponse(request, "invoicing/reports/partner_statement.html", context)
+
+
+def partner_statement_print_view(request):
+    """The statement as a printable page (the browser's Print → PDF gives the PDF)."""
+    _require_viewer(request)
+    arguments = _statement_form(request).statement_arguments()
+    if arguments is None:
+        return HttpResponse("Choose a partner, a company and a currency.", status=400, content_type="text/plain")
+    context = {"statement": selectors.partner_statement(**arguments), "today": timezone.localdate()}
+    return TemplateResponse(request, "invoicing/reports/partner_statement_print.html", context)
+
+
+def partner_statement_csv_view(request):
+    _require_viewer(request)
+    arguments = _statement_form(request).statement_arguments()
+    if arguments is None:
+        return HttpResponse("Choose a partner, a company and a currency.", status=400, content_type="text/plain")
+    statement = selectors.partner_statement(**arguments)
+    response = HttpResponse(content_type="text/csv")
+    name = f"statement-{statement.partner.pk}-{statement.currency}-{statement.date_to}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    writer = csv.writer(response)
+    writer.writerow(["Date", "Movement", "Description", "Reference", "Amount", "Allocated", "Balance", "Currency"])
+    writer.writerow([statement.date_from, "Opening balance", "", "", "", "", statement.opening, statement.currency])
+    for row in statement.rows:
+        writer.writerow(
+            [row.date, _csv_text(row.what), _csv_text(row.description), _csv_text(row.reference), row.amount,
+             "" if row.allocated is None else row.allocated, row.balance, statement.currency]
+        )  # fmt: skip
+    writer.writerow([statement.date_to, "Closing balance", "", "", "", "", statement.closing, statement.currency])
+    return response
+
+
+def _csv_text(value):
+    """Typed names made safe for spreadsheets (a leading = + - @ would run as a formula)."""
+    text = str(value)
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text

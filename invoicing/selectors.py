@@ -27,13 +27,17 @@ from invoicing.amounts import round_money
 from invoicing.models import (
     POSTED_STATUSES,
     ZERO,
+    Allocation,
     Document,
     DocumentLine,
     DocumentTransition,
     Kind,
     Payment,
     PaymentKind,
+    Side,
     Status,
+    allocation_sign,
+    document_side,
 )
 
 _AMOUNT = DecimalField(max_digits=14, decimal_places=2)
@@ -48,7 +52,7 @@ def document_list(*, queryset=None):
     """Documents with what a list row shows, joined or annotated: no query per row."""
     queryset = Document.objects.all() if queryset is None else queryset
     payments = (
-        Payment.objects.filter(document=OuterRef("pk"))
+        Payment.objects.filter(document=OuterRef("pk"), reversed_at__isnull=True)
         .order_by()
         .values("document")
         .annotate(n=Count("pk"))
@@ -79,7 +83,11 @@ def document_payments(*, document):
     attached = getattr(document, "_prefetched_objects_cache", {}).get("payments")
     if attached is not None:  # loaded once per card (see attach_loaded)
         return list(attached)
-    return list(Payment.objects.filter(document=document).select_related("method", "created_by", "document__type"))
+    return list(
+        Payment.objects.filter(document=document).select_related(
+            "method", "created_by", "reversed_by", "document__type"
+        )
+    )
 
 
 def document_history(*, document):
@@ -97,6 +105,65 @@ def document_history_rows(*, document, extra=()):
     for queryset in extra:
         rows = rows.union(queryset.order_by(), all=True)
     return sorted(rows, key=lambda row: row[0])
+
+
+# ----------------------------------------------------------------------------- allocations (SPEC 10)
+@dataclass(frozen=True)
+class Counterpart:
+    """A document of the partner on the other side: what is open on it, the most that can be applied between
+    it and the card's document, and whether it is a set-off (a document of the partner's other role)."""
+
+    document: Document
+    open_amount: Decimal
+    most: Decimal
+    is_set_off: bool
+
+
+def _customer_role(kind, is_return):
+    """Invoices and credit notes are what the partner does as a customer; bills and refunds as a vendor."""
+    return (kind == Kind.INVOICE) != bool(is_return)
+
+
+OPEN_COUNTERPARTS_SHOWN = 50
+
+
+def document_open_counterparts(*, document, limit=OPEN_COUNTERPARTS_SHOWN):
+    """The partner's posted documents on the other side of `document` (same company and currency), credit
+    notes and open credit first, then set-off (documents of the partner's other role), each by due date: one
+    query. Empty when nothing is open on `document`."""
+    side = document_side(document)
+    if side is None:
+        return []
+    payable = Q(kind=Kind.BILL, balance_due__gt=0) | Q(kind=Kind.INVOICE, balance_due__lt=0)
+    receivable = Q(kind=Kind.INVOICE, balance_due__gt=0) | Q(kind=Kind.BILL, balance_due__lt=0)
+    mine = _customer_role(document.kind, document.is_return)
+    same_role = Q(kind=Kind.INVOICE, type__is_return=False) | Q(kind=Kind.BILL, type__is_return=True)
+    if not mine:
+        same_role = ~same_role
+    rows = (
+        _due(
+            Document.objects.filter(
+                payable if side == Side.RECEIVABLE else receivable,
+                status__in=POSTED_STATUSES,
+                partner_id=document.partner_id,
+                company_id=document.company_id,
+                currency=document.currency,
+            ).exclude(pk=document.pk)
+        )
+        .select_related("type")
+        .annotate(set_off=Case(When(same_role, then=Value(0)), default=Value(1)))
+        .order_by("set_off", "due", "pk")[:limit]
+    )
+    mine_open = abs(document.balance_due)
+    return [
+        Counterpart(
+            document=row,
+            open_amount=abs(row.balance_due),
+            most=min(mine_open, abs(row.balance_due)),
+            is_set_off=bool(row.set_off),
+        )
+        for row in rows
+    ]
 
 
 # ----------------------------------------------------------------------------- debt and payment calendar
@@ -382,7 +449,27 @@ def _audit_rows(after_pk, chunk_size):
         default=-F("amount"),
         output_field=_AMOUNT,
     )
-    paid = Payment.objects.filter(document=OuterRef("pk")).order_by().values("document").annotate(s=exact_sum(signed))
+    paid = (
+        Payment.objects.filter(document=OuterRef("pk"), reversed_at__isnull=True)
+        .order_by()
+        .values("document")
+        .annotate(s=exact_sum(signed))
+    )
+    # What the document's allocations in force lower its balance by, per the side it stood on in each.
+    as_receivable = (
+        Allocation.objects.in_force()
+        .filter(receivable=OuterRef("pk"))
+        .order_by()
+        .values("receivable")
+        .annotate(s=exact_sum("amount"))
+    )
+    as_payable = (
+        Allocation.objects.in_force()
+        .filter(payable=OuterRef("pk"))
+        .order_by()
+        .values("payable")
+        .annotate(s=exact_sum("amount"))
+    )
     lines = (
         DocumentLine.objects.filter(document=OuterRef("pk"))
         .order_by()
@@ -395,6 +482,8 @@ def _audit_rows(after_pk, chunk_size):
         .annotate(
             audit_net_paid=Coalesce(Subquery(paid.values("s")), Value(ZERO), output_field=exact_field()),
             audit_lines_total=Coalesce(Subquery(lines.values("s")), Value(ZERO), output_field=exact_field()),
+            audit_as_receivable=Coalesce(Subquery(as_receivable.values("s")), Value(ZERO), output_field=exact_field()),
+            audit_as_payable=Coalesce(Subquery(as_payable.values("s")), Value(ZERO), output_field=exact_field()),
         )
         .order_by("pk")[:chunk_size]
     )
@@ -409,19 +498,22 @@ def _document_differences(document, expected):
             differences.append(BalanceDifference(document.pk, label, field, stored, should_be))
 
     posted = document.status in POSTED_STATUSES
+    allocated = document.audit_as_receivable * allocation_sign(
+        document.kind, Side.RECEIVABLE
+    ) + document.audit_as_payable * allocation_sign(document.kind, Side.PAYABLE)
     compare("amount_total", document.amount_total, document.audit_lines_total)
     compare("net_paid", document.net_paid, document.audit_net_paid)
-    compare("credit_applied", document.credit_applied, expected.get("credit_applied", ZERO))
+    compare("allocated", document.allocated, allocated)
     if posted:
         debt_total = expected.get("debt_total", document.amount_total)
         compare("debt_total", document.debt_total, debt_total)
-        balance = round_money(
-            debt_total - document.audit_net_paid - expected.get("credit_applied", ZERO), document.currency
-        )
+        balance = round_money(debt_total - document.audit_net_paid - allocated, document.currency)
         compare("balance_due", document.balance_due, balance)
         compare("status", document.status, Status.PAID if balance == 0 else Status.TO_PAY)
     else:
         compare("balance_due", document.balance_due, ZERO)
+        if document.audit_as_receivable or document.audit_as_payable:
+            compare(f"allocations in force on a {document.get_status_display().lower()} document", allocated, ZERO)
         if document.status == Status.CANCELED:
             compare("net_paid on a canceled document", document.audit_net_paid, ZERO)
     return differences
@@ -430,10 +522,11 @@ def _document_differences(document, expected):
 def balance_audit(*, chunk_size=2000):
     """Recompute every document's figures from first principles and list what differs from the stored ones.
 
-    The core knows the totals (sum of the lines), net paid (payments − refunds) and, by default, that debt
-    total is the document's own total and credit applied is zero; the extensions' `expected_balances`
-    (corrections, returns) state debt total and credit applied for the documents they concern. The balance
-    due (debt total − net paid − credit applied on posted documents, 0 otherwise) and the status it implies
+    The core knows the totals (sum of the lines), net paid (payments − refunds, reversed ones left out), what
+    the allocations in force move (each signed by the side the document stood on) and, by default, that debt
+    total is the document's own total; the extensions' `expected_balances` (corrections) state the debt total
+    of the documents they concern. The balance due (debt total − net paid − allocated on posted documents,
+    0 otherwise) and the status it implies
     (Paid iff posted with balance 0) follow. Documents are read in chunks: one query per chunk plus the
     providers' own, whatever the number of payments and lines.
     """
@@ -497,9 +590,186 @@ def status_words(*, document, has_payments=None):
         return document.get_status_display()
     if has_payments is None:
         count = getattr(document, "payment_count", None)
-        has_payments = bool(count) if count is not None else document.payments.exists()
+        has_payments = bool(count) if count is not None else document.payments.filter(reversed_at__isnull=True).exists()
     if has_payments:
         return document.get_status_display()
     if document.original_id:
         return f"Settled against {document.original.display_number}"
     return "Settled by credit"
+
+
+# ----------------------------------------------------------------------------- partner statement (SPEC 8)
+@dataclass(frozen=True)
+class StatementRow:
+    """One movement of a partner statement. `amount` moves the balance (receivable − payable: positive when
+    the partner owes us more); an allocation moves none and shows what it settled in `allocated`."""
+
+    date: date
+    what: str
+    description: str
+    document: Document | None
+    amount: Decimal
+    balance: Decimal
+    allocated: Decimal | None = None
+    reference: str = ""
+
+
+@dataclass(frozen=True)
+class PartnerStatement:
+    partner: object
+    company: object
+    currency: str
+    date_from: date | None
+    date_to: date | None
+    opening: Decimal
+    rows: list
+    closing: Decimal
+
+
+_ROW_ORDER = {"document": 0, "correction": 1, "payment": 2, "reversal": 3, "allocation": 4, "removal": 5}
+
+
+def _signed(condition, positive, negative):
+    return Case(When(condition, then=positive), default=negative, output_field=_AMOUNT)
+
+
+def _in_period(field, date_from, date_to):
+    q = Q()
+    if date_from:
+        q &= Q(**{f"{field}__gte": date_from})
+    if date_to:
+        q &= Q(**{f"{field}__lte": date_to})
+    return q
+
+
+def _before(field, date_from):
+    return Q(**{f"{field}__lt": date_from}) if date_from else Q(pk__in=[])
+
+
+def partner_statement(*, partner, company, currency, date_from=None, date_to=None):
+    """Opening balance, every movement in date order with a running balance, and the closing balance of one
+    partner in one company and currency (SPEC 8), in five queries whatever the number of documents.
+
+    The balance is the partner's net as in Partner balances: receivable − payable over posted documents.
+    Movements: each posted document's total (a correction chain adds one row, dated at its latest posted
+    correction, for what its corrections changed), each payment and refund, each reversal of one, and each
+    allocation and its removal (which move nothing: they settle one document against another)."""
+    invoice = Q(kind=Kind.INVOICE)
+    documents = Document.objects.filter(
+        partner=partner, company=company, currency=currency, status__in=POSTED_STATUSES, original__isnull=True
+    ).annotate(
+        corrected_on=Subquery(
+            Document.objects.filter(original=OuterRef("pk"), status__in=POSTED_STATUSES)
+            .order_by("-date", "-pk")
+            .values("date")[:1]
+        )
+    )
+    signed_total = _signed(invoice, F("amount_total"), -F("amount_total"))
+    signed_change = _signed(invoice, F("debt_total") - F("amount_total"), F("amount_total") - F("debt_total"))
+    opening_documents = documents.aggregate(
+        totals=exact_sum(Case(When(_before("date", date_from), then=signed_total), default=Value(ZERO))),
+        changes=exact_sum(Case(When(_before("corrected_on", date_from), then=signed_change), default=Value(ZERO))),
+    )
+
+    payments = Payment.objects.filter(
+        document__partner=partner,
+        document__company=company,
+        document__currency=currency,
+        document__status__in=POSTED_STATUSES,
+    )
+    # A payment on an invoice lowers what the partner owes; on a bill it lowers what we owe (raises the net).
+    lowers = Q(document__kind=Kind.INVOICE, kind=PaymentKind.PAYMENT) | Q(
+        document__kind=Kind.BILL, kind=PaymentKind.REFUND
+    )
+    payment_effect = _signed(lowers, -F("amount"), F("amount"))
+    opening_payments = payments.aggregate(
+        paid=exact_sum(Case(When(_before("date", date_from), then=payment_effect), default=Value(ZERO))),
+        reversed=exact_sum(
+            Case(When(_before("reversed_at__date", date_from), then=-payment_effect), default=Value(ZERO))
+        ),
+    )
+    opening = round_money(
+        opening_documents["totals"]
+        + opening_documents["changes"]
+        + opening_payments["paid"]
+        + opening_payments["reversed"],
+        currency,
+    )
+
+    events = []  # (date, order, pk, what, description, document, amount, allocated, reference)
+    period_documents = documents.filter(
+        _in_period("date", date_from, date_to) | _in_period("corrected_on", date_from, date_to)
+    ).select_related("type")
+    sign = {Kind.INVOICE: 1, Kind.BILL: -1}
+    for document in period_documents:
+        if _within(document.date, date_from, date_to):
+            events.append((document.date, "document", document.pk, document.type_label, str(document), document,
+                           sign[document.kind] * document.amount_total, None, ""))  # fmt: skip
+        change = document.debt_total - document.amount_total
+        if change and document.corrected_on and _within(document.corrected_on, date_from, date_to):
+            events.append((document.corrected_on, "correction", document.pk, "Corrections",
+                           f"Corrections of {document}: effective total {document.debt_total}", document,
+                           sign[document.kind] * change, None, ""))  # fmt: skip
+    period_payments = payments.filter(
+        _in_period("date", date_from, date_to) | _in_period("reversed_at__date", date_from, date_to)
+    ).select_related("document__type", "method")
+    for payment in period_payments:
+        document = payment.document
+        lowers_net = (document.kind == Kind.INVOICE) == (payment.kind == PaymentKind.PAYMENT)
+        effect = -payment.amount if lowers_net else payment.amount
+        label = f"{payment.label} ({payment.method})"
+        if _within(payment.date, date_from, date_to):
+            events.append((payment.date, "payment", payment.pk, label, f"{label} on {document}", document, effect,
+                           None, payment.reference))  # fmt: skip
+        if payment.is_reversed:
+            day = timezone.localdate(payment.reversed_at)
+            if _within(day, date_from, date_to):
+                events.append((day, "reversal", payment.pk, f"{payment.label} reversed",
+                               f"{label} on {document} reversed: {payment.reversal_reason}", document, -effect, None,
+                               payment.reference))  # fmt: skip
+    allocations = Allocation.objects.filter(
+        receivable__partner=partner,
+        receivable__company=company,
+        currency=currency,
+        receivable__status__in=POSTED_STATUSES,
+        payable__status__in=POSTED_STATUSES,
+    ).select_related("receivable__type", "payable__type")
+    start = _start_of(date_from)
+    end = _start_of(date_to + timedelta(days=1)) if date_to else None
+    moments = Q()
+    for field in ("created_at", "reversed_at"):
+        moment = Q(**{f"{field}__isnull": False})
+        if start:
+            moment &= Q(**{f"{field}__gte": start})
+        if end:
+            moment &= Q(**{f"{field}__lt": end})
+        moments |= moment
+    for allocation in allocations.filter(moments):
+        pair = f"{allocation.receivable} settled against {allocation.payable}"
+        what = "Automatic allocation (return)" if allocation.is_automatic else "Allocation"
+        day = timezone.localdate(allocation.created_at)
+        if _within(day, date_from, date_to):
+            events.append((day, "allocation", allocation.pk, what, pair, allocation.receivable, ZERO,
+                           allocation.amount, ""))  # fmt: skip
+        if allocation.is_reversed:
+            day = timezone.localdate(allocation.reversed_at)
+            if _within(day, date_from, date_to):
+                events.append((day, "removal", allocation.pk, f"{what} removed", pair, allocation.receivable, ZERO,
+                               -allocation.amount, ""))  # fmt: skip
+    events.sort(key=lambda e: (e[0], _ROW_ORDER[e[1]], e[2]))
+    rows, balance = [], opening
+    for day, _kind, _pk, what, description, document, amount, allocated, reference in events:
+        balance += amount
+        rows.append(StatementRow(day, what, description, document, amount, balance, allocated, reference))
+    return PartnerStatement(partner, company, currency, date_from, date_to, opening, rows, balance)
+
+
+def _within(day, date_from, date_to):
+    return (date_from is None or day >= date_from) and (date_to is None or day <= date_to)
+
+
+def _start_of(day):
+    """The first moment of a day in the current time zone (allocations are timed, statements are dated)."""
+    if day is None:
+        return None
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))

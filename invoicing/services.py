@@ -27,6 +27,7 @@ from invoicing.amounts import (
     round_money,
 )
 from invoicing.models import (
+    Allocation,
     Document,
     DocumentLine,
     DocumentSequence,
@@ -35,8 +36,10 @@ from invoicing.models import (
     Kind,
     Payment,
     PaymentKind,
+    Side,
     Status,
     Tax,
+    document_side,
     guards_checked_once,
     refusal,
 )
@@ -563,16 +566,16 @@ def document_cancel(*, document, user):
 
 
 def _balance(document):
-    """Balance due = debt total − net paid − credit applied; nothing is due on drafts and canceled ones."""
+    """Balance due = debt total − net paid − allocated; nothing is due on drafts and canceled ones."""
     if not document.is_posted:
         return ZERO
-    return round_money(document.debt_total - document.net_paid - document.credit_applied, document.currency)
+    return round_money(document.debt_total - document.net_paid - document.allocated, document.currency)
 
 
 def document_refresh_balance(*, document, user, fields=()):
     """Store the balance due of a locked document (and `fields` changed by the caller); Paid ↔ To pay.
 
-    Services of other apps call it after changing `debt_total` or `credit_applied`.
+    Services of other apps call it after changing `debt_total`.
     """
     stored_balance = document.balance_due
     document.balance_due = _balance(document)
@@ -657,3 +660,159 @@ def payment_register(*, document, kind, method, amount, user, date=None, referen
         document_refresh_balance(document=locked, user=user, fields=["net_paid"])
     _sync(document, locked)
     return payment
+
+
+def payment_reverse(*, payment, user, reason):
+    """A payment or refund entered by mistake is reversed, never deleted (SPEC 6): the row stays with who,
+    when and why, and no longer counts in net paid; the balance and the status follow."""
+    reason = " ".join(str(reason or "").split())
+    if user is not None and not user.has_perm("invoicing.reverse_payment"):
+        raise ValidationError("You do not have permission to reverse payments.")
+    if not reason:
+        raise ValidationError("Say why the payment is reversed: the reason stays on the document.")
+    if len(reason) > 300:
+        raise ValidationError("Keep the reason to 300 characters or fewer.")
+    with transaction.atomic():
+        locked = document_lock(Document(pk=payment.document_id))
+        current = Payment.objects.select_for_update(of=("self",)).select_related("reversed_by").get(pk=payment.pk)
+        current.document = locked
+        label = current.label
+        if current.is_reversed:
+            raise ValidationError(
+                f"This {label.lower()} was already reversed on {timezone.localtime(current.reversed_at):%Y-%m-%d %H:%M}"
+                f"{f' by {current.reversed_by}' if current.reversed_by else ''}; it cannot be reversed again."
+            )
+        if not locked.is_posted:
+            raise ValidationError(
+                f"{locked} is {locked.get_status_display()}: payments are reversed on posted documents only."
+            )
+        current.reversed_at, current.reversed_by, current.reversal_reason = timezone.now(), user, reason
+        current.save(update_fields=["reversed_at", "reversed_by", "reversal_reason"])
+        locked.net_paid -= current.signed_amount
+        document_refresh_balance(document=locked, user=user, fields=["net_paid"])
+    for name in ("reversed_at", "reversed_by", "reversal_reason"):
+        setattr(payment, name, getattr(current, name))
+    if Payment.document.is_cached(payment):
+        _sync(payment.document, locked)
+    return current
+
+
+# ----------------------------------------------------------------------------- allocations (SPEC 10)
+def _lock_in_order(*documents):
+    """Lock documents in the order of their keys, so two allocations between the same documents, in
+    opposite directions, queue one after the other instead of deadlocking. {pk: locked copy}."""
+    return {pk: document_lock(Document(pk=pk)) for pk in sorted({document.pk for document in documents})}
+
+
+def _allocation_sides(first, second):
+    """(receivable, payable) of two locked documents, or the reason they cannot settle each other."""
+    for document in (first, second):
+        if not document.is_posted:
+            raise ValidationError(
+                f"{document} is {document.get_status_display()}: only posted documents that are not canceled "
+                "can settle each other."
+            )
+    if first.partner_id != second.partner_id:
+        raise ValidationError(
+            f"{second} is for “{second.partner}”, not “{first.partner}”: credit only settles documents of the "
+            "same partner."
+        )
+    if first.company_id != second.company_id:
+        raise ValidationError(f"{second} belongs to another company than {first}: allocations stay in one company.")
+    if first.currency != second.currency:
+        raise ValidationError(
+            f"{second} is in {second.currency}, {first} in {first.currency}: allocations never mix currencies."
+        )
+    sides = {document.pk: document_side(document) for document in (first, second)}
+    for document in (first, second):
+        if sides[document.pk] is None:
+            raise ValidationError(f"Nothing is open on {document} any more; reload the card.")
+    if sides[first.pk] == sides[second.pk]:
+        what = "the partner owes us" if sides[first.pk] == Side.RECEIVABLE else "we owe the partner"
+        raise ValidationError(
+            f"{first} and {second} are on the same side (both are amounts {what}): an allocation settles what "
+            "the partner owes us against what we owe the partner."
+        )
+    return (first, second) if sides[first.pk] == Side.RECEIVABLE else (second, first)
+
+
+def allocation_apply_locked(*, receivable, payable, amount, user, automatic=False):
+    """Record an allocation between two documents the caller has locked and checked; both balances move
+    toward zero by `amount`, in the direction their sides fix for good."""
+    allocation = Allocation.objects.create(
+        receivable=receivable,
+        payable=payable,
+        amount=amount,
+        currency=receivable.currency,
+        is_automatic=automatic,
+        created_by=user,
+    )
+    for document in (receivable, payable):
+        document.allocated += allocation.effect(document)
+        document_refresh_balance(document=document, user=user, fields=["allocated"])
+    return allocation
+
+
+def allocation_reverse_locked(*, allocation, documents, user):
+    """Reverse an allocation whose two documents the caller has locked ({pk: locked copy}): the row stays."""
+    allocation.reversed_at, allocation.reversed_by = timezone.now(), user
+    allocation.save(update_fields=["reversed_at", "reversed_by"])
+    for pk in (allocation.receivable_id, allocation.payable_id):
+        document = documents[pk]
+        document.allocated -= allocation.effect(document)
+        document_refresh_balance(document=document, user=user, fields=["allocated"])
+
+
+def allocation_create(*, document, counterpart, amount, user):
+    """Settle `amount` of a receivable document against a payable one of the same partner, company and
+    currency (either order). At most the smaller open amount; both documents locked in key order."""
+    amount = _as_decimal(amount, "The amount")
+    if user is not None and not user.has_perm("invoicing.add_allocation"):
+        raise ValidationError("You do not have permission to allocate credit between documents.")
+    if document.pk == counterpart.pk:
+        raise ValidationError("A document cannot settle itself; choose another document of the partner.")
+    with transaction.atomic():
+        locked = _lock_in_order(document, counterpart)
+        first, second = locked[document.pk], locked[counterpart.pk]
+        receivable, payable = _allocation_sides(first, second)
+        if amount <= 0:
+            raise ValidationError("The amount must be greater than zero.")
+        if round_money(amount, first.currency) != amount:
+            raise ValidationError(f"{amount} has more decimals than {first.currency} allows.")
+        most = min(abs(first.balance_due), abs(second.balance_due))
+        if amount > most:
+            raise ValidationError(
+                f"{amount} {first.currency} is more than is open: at most {most} {first.currency} can be applied "
+                f"between {first} ({abs(first.balance_due)} open) and {second} ({abs(second.balance_due)} open)."
+            )
+        allocation = allocation_apply_locked(receivable=receivable, payable=payable, amount=amount, user=user)
+    _sync(document, first)
+    _sync(counterpart, second)
+    return allocation
+
+
+def allocation_reverse(*, allocation, user):
+    """Remove a manual allocation: it is reversed (the row stays, with who and when); balances and statuses
+    follow at once. A return's automatic credit goes with the return (cancel it instead)."""
+    if user is not None and not user.has_perm("invoicing.add_allocation"):
+        raise ValidationError("You do not have permission to remove allocations.")
+    with transaction.atomic():
+        locked = _lock_in_order(Document(pk=allocation.receivable_id), Document(pk=allocation.payable_id))
+        current = (
+            Allocation.objects.select_for_update(of=("self",))
+            .select_related("receivable__type", "payable__type", "reversed_by")
+            .get(pk=allocation.pk)
+        )
+        if current.is_reversed:
+            raise ValidationError(
+                f"This allocation between {current.receivable} and {current.payable} was already removed"
+                f"{f' by {current.reversed_by}' if current.reversed_by else ''}."
+            )
+        if current.is_automatic:
+            raise ValidationError(
+                f"This is the credit a return applies to its source ({current.receivable} and {current.payable}): "
+                "it goes when the return is canceled."
+            )
+        allocation_reverse_locked(allocation=current, documents=locked, user=user)
+    allocation.reversed_at, allocation.reversed_by = current.reversed_at, current.reversed_by
+    return current

@@ -20,6 +20,7 @@ class BackOfficeSite(admin.AdminSite):
     report_links = [
         ("report_partner_balances", "Partner balances"),
         ("report_payment_calendar", "Debt and payment calendar"),
+        ("report_partner_statement", "Partner statement"),
     ]
 
     def get_urls(self):
@@ -33,6 +34,17 @@ class BackOfficeSite(admin.AdminSite):
             path("reports/partner-balances/", view(reports.partner_balances_view), name="report_partner_balances"),
             path("reports/payment-calendar/", view(reports.payment_calendar_view), name="report_payment_calendar"),
             path("reports/open-documents/", view(reports.open_documents_view), name="report_open_documents"),
+            path("reports/partner-statement/", view(reports.partner_statement_view), name="report_partner_statement"),
+            path(
+                "reports/partner-statement/print/",
+                view(reports.partner_statement_print_view),
+                name="report_partner_statement_print",
+            ),
+            path(
+                "reports/partner-statement/csv/",
+                view(reports.partner_statement_csv_view),
+                name="report_partner_statement_csv",
+            ),
             *super().get_urls(),
         ]
 

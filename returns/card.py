@@ -4,7 +4,8 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from invoicing import registry
-from invoicing.models import POSTED_STATUSES, Status
+from invoicing.amounts import ZERO
+from invoicing.models import POSTED_STATUSES, Status, document_allocations
 from returns import selectors
 from returns.rules import qty
 from returns.services import add_permission, return_label
@@ -103,7 +104,15 @@ def _source_tab_context(document, ctx):
             left = max(source.quantity - line.source_returned, 0)
             row.update(sold=qty(source.quantity), returned=qty(line.source_returned), remaining=qty(left))
         rows.append(row)
-    return {"sources": list(sources.values()), "rows": rows}
+    return {"sources": list(sources.values()), "rows": rows, "credit": credit_to_source(document, ctx)}
+
+
+def credit_to_source(document, ctx):
+    """The credit the return applies to its source now, from the allocations the card reads once."""
+    return sum(
+        (a.amount for a in document_allocations(document, ctx) if a.is_automatic and not a.is_reversed),
+        ZERO,
+    )
 
 
 # ----------------------------------------------------------------------------- print view
@@ -118,41 +127,5 @@ def print_title(document, ctx):
 def print_sections(document, ctx):
     if not selectors.is_return_document(document):
         return []
-    context = {"source": selectors.return_source(document=document)}
+    context = {"source": selectors.return_source(document=document), "credit": credit_to_source(document, ctx)}
     return [registry.PrintSection("returns/print_source.html", context, order=10)]
-
-
-# ----------------------------------------------------------------------------- debt tab
-def debt_rows(document, ctx):
-    """How returns move the balance: on a source, the credit each posted return applied to it; on a
-    return, the part of its total applied to its source (the rest is paid back by refund payments)."""
-    if document.status not in POSTED_STATUSES:
-        return []
-    if selectors.is_return_document(document):
-        if not document.credit_applied:
-            return []
-        source = next((line.source_line.document for line in _return_lines(document, ctx) if line.source_line_id), None)
-        # A return of a correction credits the correction's original.
-        target = source.original if source is not None and source.original_id else source
-        return [
-            registry.DebtRow(
-                label=f"Applied to {target}" if target else "Applied to its source",
-                amount=-document.credit_applied,
-                url=target.get_absolute_url() if target else None,
-                reference=target.display_number if target else "",
-            )
-        ]
-    if not _is_source(document) or document.original_id:  # a correction's credit goes to its original
-        return []
-    returns = _returns(document, ctx)
-    return [
-        registry.DebtRow(
-            label=f"Credit from {r.type_label.lower()} {r.display_number}",
-            amount=-r.credit_applied,
-            url=r.get_absolute_url(),
-            reference=r.display_number,
-            date=r.date,
-        )
-        for r in returns
-        if r.status in POSTED_STATUSES and r.credit_applied
-    ]

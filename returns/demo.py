@@ -88,6 +88,29 @@ def seed_returns(*, company, user, stdout):
     returned = return_create(document=bill, user=user, reason="Damaged paper sent back")
     services.document_post(document=_keep(returned, {1: 3}, user), user=user)
 
+    # A paid invoice; a returned desk leaves a credit note the customer does not want in cash: it is applied
+    # to the customer's next invoice (SPEC 10). Applied once by mistake to a third invoice and removed again.
+    paid = _document(Kind.INVOICE, company, "Fabrikam Stores", user, today - timedelta(days=30), [("DESK-01", 2, 0)])
+    services.document_post(document=paid, user=user)
+    _pay(paid, paid.balance_due, "Bank transfer", user, today - timedelta(days=25))
+    credit_note = _keep(return_create(document=paid, user=user, reason="Wrong size"), {1: 1}, user)
+    services.document_post(document=credit_note, user=user)
+    next_invoice = _document(
+        Kind.INVOICE, company, "Fabrikam Stores", user, today - timedelta(days=8), [("CHAIR-02", 3, 0)]
+    )
+    services.document_post(document=next_invoice, user=user)
+    wrong = _document(Kind.INVOICE, company, "Fabrikam Stores", user, today - timedelta(days=6), [("SHIP", 2, 0)])
+    services.document_post(document=wrong, user=user)
+    mistake = services.allocation_create(document=credit_note, counterpart=wrong, amount="10.00", user=user)
+    services.allocation_reverse(allocation=mistake, user=user)
+    credit_note.refresh_from_db()
+    services.allocation_create(
+        document=credit_note, counterpart=next_invoice, amount=credit_note.balance_due, user=user
+    )
+
     # A draft credit note left open for the accountant to finish.
     return_create(document=invoice, user=user)
-    stdout.write("Returns: 2 credit notes (one refunded in cash), 1 supplier refund, 1 draft credit note.")
+    stdout.write(
+        "Returns: 3 credit notes (one refunded in cash, one applied to another invoice), 1 supplier refund, "
+        "1 draft credit note."
+    )

@@ -1,7 +1,7 @@
 """The returns app's one object in the core: `ReturnsExtension`, registered in `apps.py`."""
 
 from invoicing import registry
-from returns import balances, card, demo, rules, services
+from returns import card, demo, rules, services
 
 
 class ReturnsExtension(registry.DocumentExtension):
@@ -39,12 +39,6 @@ class ReturnsExtension(registry.DocumentExtension):
 
     def print_sections(self, document, ctx):
         return card.print_sections(document, ctx)
-
-    def debt_rows(self, document, ctx):
-        return card.debt_rows(document, ctx)
-
-    def expected_balances(self, documents):
-        return balances.expected_balances(documents=documents)
 
     def seed_demo(self, *, company, user, stdout):
         demo.seed_returns(company=company, user=user, stdout=stdout)

@@ -11,7 +11,7 @@ from django.db.models.functions import Coalesce
 from invoicing.aggregates import exact_field, exact_sum
 from invoicing.amounts import QUANTITY_PLACES as QUANTITY
 from invoicing.amounts import ZERO
-from invoicing.models import POSTED_STATUSES, Document, DocumentLine, Status
+from invoicing.models import POSTED_STATUSES, Allocation, Document, DocumentLine, Status
 
 
 def is_return_document(document):
@@ -117,7 +117,12 @@ def document_returns(*, document):
         .order_by()
         .values("pk")
     )
-    return list(Document.objects.filter(pk__in=ids).select_related("type").order_by("date", "pk"))
+    return list(
+        Document.objects.filter(pk__in=ids)
+        .select_related("type")
+        .annotate(credit=Coalesce(Subquery(_credit_to_source()), ZERO, output_field=exact_field()))
+        .order_by("date", "pk")
+    )
 
 
 def open_returns(*, document):
@@ -163,22 +168,14 @@ def return_lines_with_sources(*, document):
     )
 
 
-def credit_received(*, document_ids):
-    """{target id: Σ credit applied by its non-canceled returns}: what a source's `credit_applied` must be."""
-    rows = (
-        Document.objects.filter(type__is_return=True, original__isnull=True, status__in=POSTED_STATUSES)
-        .filter(
-            Q(lines__source_line__document__original_id__in=document_ids)
-            | Q(lines__source_line__document__original__isnull=True, lines__source_line__document_id__in=document_ids)
-        )
-        .values("pk", "credit_applied", "lines__source_line__document_id", "lines__source_line__document__original_id")
-        .distinct()
+def _credit_to_source():
+    """Σ of a return's automatic allocations in force: the credit it applies to its source."""
+    return (
+        Allocation.objects.in_force()
+        .filter(is_automatic=True)
+        .filter(Q(receivable=OuterRef("pk")) | Q(payable=OuterRef("pk")))
+        .order_by()
+        .values("is_automatic")  # one group: every row here is automatic
+        .annotate(total=exact_sum("amount"))
+        .values("total")
     )
-    totals, seen = {}, set()
-    for row in rows:
-        if row["pk"] in seen:
-            continue
-        seen.add(row["pk"])
-        target = row["lines__source_line__document__original_id"] or row["lines__source_line__document_id"]
-        totals[target] = totals.get(target, ZERO) + row["credit_applied"]
-    return totals

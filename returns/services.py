@@ -5,7 +5,16 @@ from django.db import transaction
 
 from invoicing import services as invoicing_services
 from invoicing.amounts import ZERO, net_unit_price, round_money
-from invoicing.models import POSTED_STATUSES, Document, DocumentLine, Kind, opposite_kind
+from invoicing.models import (
+    POSTED_STATUSES,
+    Allocation,
+    Document,
+    DocumentLine,
+    Kind,
+    Side,
+    document_side,
+    opposite_kind,
+)
 from returns import selectors
 
 
@@ -91,7 +100,7 @@ def return_create(*, document, user, reason=""):
         )
 
 
-# ----------------------------------------------------------------------------- credit applied
+# ----------------------------------------------------------------------------- the automatic allocation
 def _target_of(document):
     """The document a return credits: its source, or the source's original when the source is a correction."""
     row = (
@@ -107,27 +116,25 @@ def _target_of(document):
 
 
 def _apply_credit(document, user):
+    """The return's total settles what is open on its source, at most that: an automatic allocation."""
     target = _target_of(document)
     if target is None:
         return
-    credit = min(document.debt_total, max(target.balance_due, ZERO))
-    if credit <= 0:
-        return
-    target.credit_applied += credit
-    document.credit_applied = credit
-    invoicing_services.document_refresh_balance(document=target, user=user, fields=["credit_applied"])
-    invoicing_services.document_refresh_balance(document=document, user=user, fields=["credit_applied"])
+    return_side, target_side = document_side(document), document_side(target)
+    if return_side is None or target_side is None or return_side == target_side:
+        return  # nothing open on the source (e.g. already paid), or it holds credit itself
+    credit = min(abs(document.balance_due), abs(target.balance_due))
+    receivable, payable = (target, document) if target_side == Side.RECEIVABLE else (document, target)
+    invoicing_services.allocation_apply_locked(
+        receivable=receivable, payable=payable, amount=credit, user=user, automatic=True
+    )
 
 
 def _remove_credit(document, user):
-    if not document.credit_applied:
-        return
-    target = _target_of(document)
-    if target is not None:
-        target.credit_applied -= document.credit_applied
-        invoicing_services.document_refresh_balance(document=target, user=user, fields=["credit_applied"])
-    document.credit_applied = ZERO
-    invoicing_services.document_refresh_balance(document=document, user=user, fields=["credit_applied"])
+    for allocation in Allocation.objects.touching(document).in_force().filter(is_automatic=True):
+        other = allocation.payable_id if allocation.receivable_id == document.pk else allocation.receivable_id
+        documents = {document.pk: document, other: invoicing_services.document_lock(Document(pk=other))}
+        invoicing_services.allocation_reverse_locked(allocation=allocation, documents=documents, user=user)
 
 
 def after_transition(*, document, name, user):

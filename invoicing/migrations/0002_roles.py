@@ -6,6 +6,8 @@ from django.db import migrations
 DOCUMENT_MODELS = ["document", "bill", "invoice", "documentline"]
 MASTER_DATA = ["company", "partner", "tax", "item", "paymentmethod", "documenttype", "billtype", "invoicetype"]
 TRANSITIONS = ["post_document", "cancel_document", "reset_document"]
+# Added by 0007_allocations (which grants them on existing databases too).
+MONEY_MOVES = ["add_allocation", "reverse_payment"]
 
 
 def _codenames(actions, models):
@@ -13,18 +15,21 @@ def _codenames(actions, models):
 
 
 ROLES = {
-    "Reviewer": _codenames(["view"], DOCUMENT_MODELS + MASTER_DATA + ["payment", "documenttransition"]),
+    "Reviewer": _codenames(["view"], DOCUMENT_MODELS + MASTER_DATA + ["payment", "documenttransition", "allocation"]),
     "Accountant": (
         _codenames(["view", "add", "change", "delete"], DOCUMENT_MODELS)
         + _codenames(["view", "add"], ["payment"])
         + _codenames(["view"], MASTER_DATA + ["documenttransition"])
         + _codenames(["add", "change"], ["partner", "item"])
+        + _codenames(["view"], ["allocation"])
         + TRANSITIONS
+        + MONEY_MOVES
     ),
     "Administrator": (
         _codenames(["view", "add", "change", "delete"], DOCUMENT_MODELS + MASTER_DATA + ["payment"])
-        + _codenames(["view"], ["documenttransition"])
+        + _codenames(["view"], ["documenttransition", "allocation"])
         + TRANSITIONS
+        + MONEY_MOVES
     ),
 }
 ADMIN_AUTH = _codenames(["view", "add", "change", "delete"], ["user", "group"])

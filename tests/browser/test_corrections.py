@@ -62,7 +62,7 @@ def test_accountant_corrects_a_posted_bill(page):
     page.wait_for_selector(".card-actions")
     assert page.inner_text('.card-tabs a[href="#tab-corrections"] .badge') == "1"
     bill.refresh_from_db()
-    assert bill.balance_due == correction.amount_total - bill.net_paid - bill.credit_applied
+    assert bill.balance_due == correction.amount_total - bill.net_paid - bill.allocated
     assert footer(page)["Effective total"] == f"{correction.amount_total} USD"
     page.click(".card-tabs >> text=Corrections")
     assert page.locator(f'#tab-corrections a:text-is("{correction.number}")').count() == 1

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from corrections import services as corrections
 from invoicing import selectors, services
-from invoicing.models import Document, DocumentLine, DocumentType, Kind, PaymentKind, Status
+from invoicing.models import Allocation, Document, DocumentLine, DocumentType, Kind, PaymentKind, Status
 from returns import services as returns
 from tests import factories
 
@@ -105,10 +105,27 @@ class Operations:
             credit = returns.return_create(document=document, user=self.user, reason="Audit")
             services.document_post(document=credit, user=self.user)
             self.slots[(slot + 1) % SLOTS] = credit
+        elif op == "allocate":
+            counterpart = self.fresh((slot + 1 + value % (SLOTS - 1)) % SLOTS)
+            if counterpart is None:
+                return
+            most = min(abs(document.balance_due), abs(counterpart.balance_due))
+            services.allocation_create(
+                document=document, counterpart=counterpart, amount=fraction_of(most, value), user=self.user
+            )
+        elif op == "unallocate":
+            allocation = Allocation.objects.touching(document).in_force().filter(is_automatic=False).last()
+            if allocation is not None:
+                services.allocation_reverse(allocation=allocation, user=self.user)
+        elif op == "reverse_payment":
+            payment = document.payments.filter(reversed_at__isnull=True).order_by("pk").last()
+            if payment is not None:
+                services.payment_reverse(payment=payment, user=self.user, reason=f"Mistake {value}")
 
 
 CORE_OPERATIONS = ["create_invoice", "create_bill", "post", "pay", "refund", "cancel", "reset"]
 ALL_OPERATIONS = CORE_OPERATIONS + ["correct", "return"]
+MONEY_OPERATIONS = ALL_OPERATIONS + ["allocate", "unallocate", "reverse_payment", "allocate", "pay"]
 
 
 def steps(operations):
@@ -142,6 +159,47 @@ def test_no_difference_after_random_core_operations(sequence):
 @given(sequence=steps(ALL_OPERATIONS))
 def test_no_difference_after_random_operations_with_corrections_and_returns(sequence):
     check_after(sequence)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sequence=steps(MONEY_OPERATIONS))
+def test_no_difference_after_random_operations_with_allocations_removals_and_payment_reversals(sequence):
+    check_after(sequence)
+
+
+def test_the_random_operations_do_reach_allocations_removals_and_reversals():
+    operations = Operations()
+    for op, slot, value in [
+        ("create_invoice", 0, 3),
+        ("post", 0, 0),
+        ("pay", 0, 100),
+        ("create_invoice", 1, 4),
+        ("post", 1, 0),
+        ("correct", 0, 5),  # slot 1 now holds the correction; the invoice of slot 0 has open credit
+        ("create_invoice", 2, 9),
+        ("post", 2, 0),
+        ("allocate", 0, 1),  # slot 0 against slot 2
+        ("reverse_payment", 0, 1),
+        ("unallocate", 0, 1),
+        ("allocate", 0, 1),
+    ]:
+        operations.apply(op, slot, value)
+    invoice, other = operations.fresh(0), operations.fresh(2)
+    allocations = Allocation.objects.filter(is_automatic=False)
+    assert allocations.count() == 1 and allocations.filter(reversed_at__isnull=False).count() == 1
+    assert invoice.payments.get().is_reversed and invoice.net_paid == 0
+    assert other.balance_due == other.amount_total
+    assert selectors.balance_audit() == []
+
+
+def test_check_balances_reports_an_allocated_figure_that_drifted():
+    partner = factories.PartnerFactory()
+    invoice = factories.posted(factories.invoice(partner=partner, lines=[factories.line(unit_price="100.00")]))
+    bill = factories.posted(factories.bill(partner=partner))
+    services.allocation_create(document=invoice, counterpart=bill, amount="5.00", user=factories.accountant())
+    Document.objects.filter(pk=invoice.pk).update(allocated=D("4.00"))
+    found = {(d.document_id, d.field): (d.stored, d.expected) for d in selectors.balance_audit()}
+    assert found == {(invoice.pk, "allocated"): (D("4.00"), D("5.00"))}
 
 
 def test_check_balances_passes_on_consistent_data():

@@ -40,4 +40,4 @@ def test_two_returns_posted_at_once_never_exceed_the_sold_quantity(require_postg
     statuses = sorted(Document.objects.filter(pk__in=[first.pk, second.pk]).values_list("status", flat=True))
     assert statuses == sorted([Status.DRAFT, Status.PAID])
     invoice.refresh_from_db()
-    assert invoice.credit_applied == invoice.amount_total * 3 / 5
+    assert invoice.allocated == invoice.amount_total * 3 / 5

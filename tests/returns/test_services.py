@@ -40,9 +40,9 @@ def test_worked_example_5_credit_note_on_a_paid_invoice_is_refunded_to_the_custo
     factories.posted(credit_note)
 
     invoice = fresh(invoice)
-    assert invoice.status == Status.PAID and invoice.credit_applied == 0
+    assert invoice.status == Status.PAID and invoice.allocated == 0
     assert credit_note.status == Status.TO_PAY and credit_note.balance_due == D("24.00")
-    assert credit_note.credit_applied == 0
+    assert credit_note.allocated == 0
 
     payment = factories.pay(credit_note, "24.00", method=factories.PaymentMethodFactory(name="Cash"))
     assert payment.label == "Refund to customer" and payment.method.name == "Cash"
@@ -57,8 +57,8 @@ def test_worked_example_6_credit_note_on_an_unpaid_invoice_applies_its_credit():
 
     invoice = fresh(invoice)
     assert invoice.status == Status.TO_PAY
-    assert invoice.credit_applied == D("24.00") and invoice.balance_due == D("36.00")
-    assert credit_note.credit_applied == D("24.00") and credit_note.balance_due == 0
+    assert invoice.allocated == D("24.00") and invoice.balance_due == D("36.00")
+    assert credit_note.allocated == D("24.00") and credit_note.balance_due == 0
     assert credit_note.status == Status.PAID and credit_note.settled_by_credit
 
 
@@ -106,7 +106,7 @@ def test_refund_on_a_bill_takes_the_vendor_as_customer_and_applies_its_credit():
     set_quantity(refund, 1)
     factories.posted(refund)
     bill = fresh(bill)
-    assert bill.credit_applied == D("12.00") and bill.balance_due == D("48.00")
+    assert bill.allocated == D("12.00") and bill.balance_due == D("48.00")
     assert refund.status == Status.PAID
 
 
@@ -210,8 +210,8 @@ def test_credit_is_at_most_the_open_balance_and_the_rest_is_the_returns_balance(
     factories.pay(invoice, "50.00")
     credit_note = factories.posted(set_quantity(make_return(invoice), 2))
     invoice = fresh(invoice)
-    assert invoice.credit_applied == D("10.00") and invoice.balance_due == 0 and invoice.status == Status.PAID
-    assert credit_note.credit_applied == D("10.00") and credit_note.balance_due == D("14.00")
+    assert invoice.allocated == D("10.00") and invoice.balance_due == 0 and invoice.status == Status.PAID
+    assert credit_note.allocated == D("10.00") and credit_note.balance_due == D("14.00")
     factories.pay(credit_note, "14.00")
     assert credit_note.status == Status.PAID
 
@@ -221,15 +221,15 @@ def test_canceling_a_return_removes_exactly_its_credit_and_reopens_the_source():
     first = factories.posted(set_quantity(make_return(invoice), 2))
     second = factories.posted(make_return(invoice))  # the 3 left: 36.00 settles the rest
     invoice = fresh(invoice)
-    assert invoice.status == Status.PAID and invoice.credit_applied == D("60.00") and invoice.settled_by_credit
+    assert invoice.status == Status.PAID and invoice.allocated == D("60.00") and invoice.settled_by_credit
 
     services.document_cancel(document=first, user=factories.accountant())
     invoice = fresh(invoice)
-    assert invoice.status == Status.TO_PAY and invoice.credit_applied == D("36.00")
+    assert invoice.status == Status.TO_PAY and invoice.allocated == D("36.00")
     assert invoice.balance_due == D("24.00")
     first = fresh(first)
-    assert first.status == Status.CANCELED and first.credit_applied == 0 and first.balance_due == 0
-    assert fresh(second).credit_applied == D("36.00")
+    assert first.status == Status.CANCELED and first.allocated == 0 and first.balance_due == 0
+    assert fresh(second).allocated == D("36.00")
 
 
 def test_resetting_a_partly_credited_return_to_draft_takes_its_credit_back():
@@ -237,9 +237,9 @@ def test_resetting_a_partly_credited_return_to_draft_takes_its_credit_back():
     factories.pay(invoice, "50.00")
     credit_note = factories.posted(set_quantity(make_return(invoice), 2))
     services.document_reset_to_draft(document=credit_note, user=factories.accountant())
-    assert fresh(credit_note).credit_applied == 0
+    assert fresh(credit_note).allocated == 0
     invoice = fresh(invoice)
-    assert invoice.credit_applied == 0 and invoice.balance_due == D("10.00") and invoice.status == Status.TO_PAY
+    assert invoice.allocated == 0 and invoice.balance_due == D("10.00") and invoice.status == Status.TO_PAY
 
 
 def test_a_return_of_a_correction_credits_the_original():
@@ -255,9 +255,9 @@ def test_a_return_of_a_correction_credits_the_original():
     )
     factories.posted(correction)
     credit_note = factories.posted(set_quantity(make_return(correction), 2))
-    assert fresh(invoice).credit_applied == D("24.00")
-    assert fresh(correction).credit_applied == 0
-    assert credit_note.credit_applied == D("24.00")
+    assert fresh(invoice).allocated == D("24.00")
+    assert fresh(correction).allocated == 0
+    assert credit_note.allocated == D("24.00")
     assert [r.pk for r in selectors.document_returns(document=invoice)] == [credit_note.pk]
 
 
@@ -301,7 +301,7 @@ def test_selectors_list_returns_and_returned_quantities_in_bulk():
     assert selectors.return_source(document=posted) == invoice
 
 
-def test_balance_audit_agrees_with_credit_applied_after_posting_and_canceling_returns():
+def test_balance_audit_agrees_with_allocated_after_posting_and_canceling_returns():
     from invoicing.selectors import balance_audit
 
     invoice = invoice_of_60()
@@ -309,5 +309,5 @@ def test_balance_audit_agrees_with_credit_applied_after_posting_and_canceling_re
     factories.posted(set_quantity(make_return(invoice), 1))
     services.document_cancel(document=first, user=factories.accountant())
     assert balance_audit() == []
-    Document.objects.filter(pk=invoice.pk).update(credit_applied=D("1.00"))
+    Document.objects.filter(pk=invoice.pk).update(allocated=D("1.00"))
     assert any(d.document_id == invoice.pk for d in balance_audit())

@@ -208,6 +208,16 @@ class Command(BaseCommand):
             services.document_post(document=document, user=user)
             if n == 0:
                 self.pay(document, document.balance_due, PaymentMethod.objects.get(name="Bank transfer"), user)
+            if n == 1:
+                # A payment typed on the wrong invoice, reversed: the row stays, struck through, with the reason.
+                payment = services.payment_register(
+                    document=document, kind=PaymentKind.PAYMENT, method=PaymentMethod.objects.get(name="Card"),
+                    amount=document.balance_due, user=user, date=document.date + timedelta(days=2),
+                    reference=f"CARD-{document.pk}",
+                )  # fmt: skip
+                services.payment_reverse(
+                    payment=payment, user=user, reason="Card payment belonged to another customer's invoice"
+                )
 
     def pay(self, document, amount, method, user):
         services.payment_register(
