@@ -35,6 +35,7 @@ PRODUCTION_ENV = {
 def production_manage(*args, **env):
     """manage.py under config.settings.production, with the README's variables (and the database of the run)."""
     environment = {**os.environ, **PRODUCTION_ENV, **env}
+    environment.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests' thread, never in production
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
     )
