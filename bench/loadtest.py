@@ -404,6 +404,44 @@ def wait_until_up(base, server, timeout=60):
     sys.exit("gunicorn did not answer /healthz in time")
 
 
+def probe(base):
+    """After the load: /healthz, the request id, and the lockout (which locks 127.0.0.1 out: it comes last)."""
+    results = []
+    health = requests.get(urljoin(base, "/healthz"), headers={"X-Request-ID": "loadtest-probe-1"}, timeout=10)
+    ok = health.status_code == 200 and health.json().get("database") == "ok"
+    results.append(f"{'ok' if ok else 'FAILED'}: GET /healthz answered {health.status_code} {health.text.strip()}")
+    echoed = health.headers.get("X-Request-ID") == "loadtest-probe-1"
+    results.append(f"{'ok' if echoed else 'FAILED'}: X-Request-ID echoed: {health.headers.get('X-Request-ID')}")
+    policy = health.headers.get("Content-Security-Policy", "")
+    results.append(f"{'ok' if 'script-src' in policy else 'FAILED'}: Content-Security-Policy: {policy}")
+    session = requests.Session()
+    statuses = []
+    for _ in range(12):
+        page = session.get(urljoin(base, "/login/"), timeout=10)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+        data = {"username": "load01", "password": "wrong", "next": "/"}
+        if token:
+            data["csrfmiddlewaretoken"] = token.group(1)
+        answer = session.post(urljoin(base, "/login/"), data=data, allow_redirects=False, timeout=10)
+        statuses.append(answer.status_code)
+        if answer.status_code == 429:
+            break
+    locked = statuses[-1] == 429 and "Too many failed logins" in answer.text
+    right = session.post(
+        urljoin(base, "/login/"),
+        data={"username": "load01", "password": PASSWORD, "csrfmiddlewaretoken": token.group(1) if token else ""},
+        allow_redirects=False,
+        timeout=10,
+    )
+    results.append(
+        f"{'ok' if locked else 'FAILED'}: wrong passwords answered {statuses}: failure {len(statuses)} is locked out"
+    )
+    results.append(
+        f"{'ok' if right.status_code == 429 else 'FAILED'}: then the right password answered {right.status_code}"
+    )
+    return results
+
+
 def percentile(values, p):
     values = sorted(values)
     return values[min(len(values) - 1, max(0, round(p / 100 * len(values) + 0.5) - 1))]
@@ -446,6 +484,7 @@ def main():
     print(f"== preparing {name}: migrate, demo data, {args.users} accountants, collectstatic", flush=True)
     manage("migrate", "--noinput", env=local)
     manage("seed_demo", "--force", env=local)
+    manage("axes_reset", env=local)  # a previous run's lockout probe locked 127.0.0.1 out
     manage(
         "shell",
         "-c",
@@ -485,6 +524,7 @@ def main():
         for thread in threads:
             thread.join(timeout=args.duration + 120)
         elapsed = time.monotonic() - started
+        probes = probe(base)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -513,7 +553,14 @@ def main():
     print(balances.stdout.strip()[-2000:], balances.stderr.strip()[-2000:] if balances.returncode else "")
     print(f"check_balances exit code {balances.returncode}")
 
-    failed = balances.returncode != 0 or (args.check and (stats.errors or server_errors or total == 0))
+    print("\n== probes of the running server")
+    for line in probes:
+        print(line)
+    probe_failures = [line for line in probes if not line.startswith("ok")]
+
+    failed = balances.returncode != 0 or (
+        args.check and (stats.errors or server_errors or probe_failures or total == 0)
+    )
     print(
         "\nloadtest:",
         "FAILED" if failed else "ok",
