@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from config.health import healthz
+
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("corrections/", include("corrections.urls")),
     path("returns/", include("returns.urls")),
     path("documents/", include("einvoicing.urls")),

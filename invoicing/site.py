@@ -6,7 +6,8 @@ SECTIONS = {
     "Operations": ["bill", "invoice", "payment"],
     "Reports": [],
     "Settings": ["billtype", "invoicetype", "tax", "paymentmethod", "item", "partner", "company", "reason"],
-    "Users": ["user", "group"],
+    # Login failures and lockouts (django-axes) beside the users they concern.
+    "Users": ["user", "group", "accessattempt", "accessfailurelog", "accesslog"],
 }
 
 

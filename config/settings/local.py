@@ -1,3 +1,4 @@
 from .base import *  # noqa: F403
 
 DEBUG = True
+LEDGERLINE_ENVIRONMENT = "local"

@@ -4,8 +4,9 @@ import random
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth.models import Group, User
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -72,10 +73,42 @@ REASONS = ["Price agreed after delivery", "Quantity delivered differs", "Damaged
            "Goods returned in part", "Wrong VAT rate"]  # fmt: skip
 
 
+def refuse_unless_demo_database(*, force=False):
+    """seed_demo resets the demo users' passwords: never with production settings, and only on a database
+    that is empty or holds nothing but its own demo data, unless --force says so."""
+    environment = getattr(settings, "LEDGERLINE_ENVIRONMENT", "")
+    if environment == "production" or (not settings.DEBUG and environment != "test"):
+        raise CommandError(
+            "seed_demo never runs with production settings (or with DEBUG off): it resets the demo passwords."
+        )
+    if force:
+        return
+    others = {
+        "users": User.objects.exclude(username__in=[username for username, *_ in USERS]),
+        "companies": Company.objects.exclude(name__in=list(COMPANIES)),
+        "partners": Partner.objects.exclude(name__in=[*CUSTOMERS, *VENDORS, "Acme Corporation"]),
+    }
+    found = [what for what, rows in others.items() if rows.exists()]
+    if found:
+        raise CommandError(
+            f"This database holds {', '.join(found)} that the demo did not create: seed_demo would reset "
+            "the passwords of admin, accountant and reviewer here. Point DATABASE_URL at a scratch database, "
+            "or run `seed_demo --force` if that is really what you want."
+        )
+
+
 class Command(BaseCommand):
     help = "Load demo data: company, partners, taxes, methods, the four types, users and documents."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Load into a database that holds data other than the demo's (never with production settings).",
+        )
+
     def handle(self, *args, **options):
+        refuse_unless_demo_database(force=options["force"])
         with transaction.atomic():
             users = self.users()
             company = self.master_data()
