@@ -62,7 +62,7 @@ class FormParser(HTMLParser):
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag == "form":
-            self.forms.append({"attrs": a, "fields": [], "selects": {}, "buttons": []})
+            self.forms.append({"attrs": a, "fields": [], "selects": {}, "buttons": [], "checkboxes": {}})
             return
         if not self.forms:
             return
@@ -73,6 +73,7 @@ class FormParser(HTMLParser):
             if kind in ("submit", "button", "image"):
                 form["buttons"].append((name, a.get("value", "")))
             elif kind in ("checkbox", "radio"):
+                form["checkboxes"].setdefault(name, []).append(a.get("value", "on"))
                 if "checked" in a:
                     form["fields"].append((name, a.get("value", "on")))
             else:
@@ -127,6 +128,9 @@ def find_form(html, *, action_contains=None, form_id=None):
 
 
 def options(form, name):
+    """The values a select offers, or the values of a group of checkboxes of that name."""
+    if name in form["checkboxes"]:
+        return form["checkboxes"][name]
     return [value for value in form["selects"][name]["options"] if value]
 
 
@@ -200,6 +204,7 @@ class Accountant:
         self.username = username
         self.stats = stats
         self.rng = random.Random(seed)
+        self.first_path = seed % 2  # half the accountants start with a return, half with a correction
         self.http = requests.Session()
         self.http.headers["User-Agent"] = f"ledgerline-loadtest/{username}"
 
@@ -286,13 +291,24 @@ class Accountant:
         return int(match.group(1)), card
 
     def transition(self, action, kind, pk, name, card):
-        """Click the card's button (a link to the confirmation page), then confirm."""
+        """Click the card's button: a one-click form (Post), or a link to a confirmation page (Cancel)."""
         path = f"/invoicing/{kind}/{pk}/transition/{name}/"
+        one_click = find_form(card.text, action_contains=path)
+        if one_click is not None:
+            _, card = self.post(action, path, submit(one_click))
+            return card
         if f'href="{path}"' not in card.text:
             refusal = re.search(r'<span class="button disabled" title="([^"]*)"', card.text)
             raise Refused(f"no {name} button on {kind} {pk}" + (f": {unescape(refusal.group(1))}" if refusal else ""))
         form = find_form(self.get(action, path).text)
         _, card = self.post(action, path, submit(form))
+        return card
+
+    def state_reason(self, action, kind, pk, card, reason, extra=None):
+        """Save the draft's header with the reason a correction or a return needs before it is posted."""
+        draft = find_form(card.text, form_id=f"{kind}_form")
+        overrides = {"reason": reason, "_continue": "Save and continue editing", **(extra or {})}
+        _, card = self.post(action, f"/invoicing/{kind}/{pk}/change/", submit(draft, overrides))
         return card
 
     def pay(self, kind, pk, whole):
@@ -315,6 +331,7 @@ class Accountant:
         if not match or int(match.group(2)) == pk:
             raise Refused(f"no return draft created from {kind} {pk}: led to {location}")
         return_kind, return_pk = match.group(1), int(match.group(2))
+        card = self.state_reason("return", return_kind, return_pk, card, f"Returned to {self.username}")
         self.transition("return", return_kind, return_pk, "post", card)
 
     def make_correction(self, kind, pk):
@@ -328,9 +345,8 @@ class Accountant:
         # Edit the draft: one more unit on the first line, then save and post it.
         draft = find_form(card.text, form_id=f"{kind}_form")
         quantity = dict(draft["fields"]).get("lines-0-quantity", "1")
-        change = f"/invoicing/{kind}/{correction_pk}/change/"
-        overrides = {"lines-0-quantity": str(float(quantity) + 1), "_continue": "Save and continue editing"}
-        _, card = self.post("correction", change, submit(draft, overrides))
+        extra = {"lines-0-quantity": str(float(quantity) + 1)}
+        card = self.state_reason("correction", kind, correction_pk, card, "One more unit delivered", extra)
         self.transition("correction", kind, correction_pk, "post", card)
 
     def static(self, page):
@@ -345,7 +361,7 @@ class Accountant:
         kind = "invoice" if iterations_done % 3 != 2 else "bill"
         pk, card = self.create_document(kind)
         card = self.transition("post", kind, pk, "post", card)
-        if iterations_done % 2 == 0:
+        if (iterations_done + self.first_path) % 2 == 0:
             self.pay(kind, pk, whole=False)
             if kind == "invoice":
                 self.make_return(kind, pk)
@@ -374,6 +390,8 @@ class Accountant:
             self.stats.error(self.username, str(error))
         except requests.RequestException as error:
             self.stats.error(self.username, f"request failed: {error}")
+        except Exception as error:  # a simulated user that crashes is an error, never a silent stop
+            self.stats.error(self.username, f"{type(error).__name__}: {error}")
 
 
 # ----------------------------------------------------------------------------- the server
@@ -440,6 +458,9 @@ def probe(base):
         f"{'ok' if right.status_code == 429 else 'FAILED'}: then the right password answered {right.status_code}"
     )
     return results
+
+
+WORKFLOW = ("login", "list", "card", "create", "post", "pay", "return", "correction")
 
 
 def percentile(values, p):
@@ -557,9 +578,13 @@ def main():
     for line in probes:
         print(line)
     probe_failures = [line for line in probes if not line.startswith("ok")]
+    # Every step of an accountant's day must have happened, or the run proves nothing about it.
+    missing = [action for action in WORKFLOW if not stats.times.get(action)]
+    if missing:
+        print(f"\nNever reached: {', '.join(missing)}")
 
     failed = balances.returncode != 0 or (
-        args.check and (stats.errors or server_errors or probe_failures or total == 0)
+        args.check and (stats.errors or server_errors or probe_failures or missing or total == 0)
     )
     print(
         "\nloadtest:",
