@@ -8,7 +8,7 @@ from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Header, Path, Query
+from ninja import Header, Path, Query, Status
 
 from api import output, schemas
 from api.api import api
@@ -164,7 +164,7 @@ def document_delete(request, document_id: DocumentId):
     document = load(request, document_id)
     require(request, f"invoicing.delete_{document.kind}", f"delete {document.kind}s")
     services.document_delete(document=document, user=request.user)
-    return 204, None
+    return Status(204, None)
 
 
 def _transition(request, document_id, name, service):
