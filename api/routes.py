@@ -3,6 +3,7 @@
 from datetime import timedelta
 from typing import Annotated
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.http import HttpResponse
@@ -354,9 +355,16 @@ def _download(body, content_type, name):
 
 
 # ----------------------------------------------------------------------------- reports
+def _currency(value):
+    """A currency the back office offers (settings.CURRENCIES), as the reports' filter form checks it."""
+    if value and value not in settings.CURRENCIES:
+        raise ValidationError({"currency": [f"Select a valid choice. {value} is not one of the available choices."]})
+    return value or None
+
+
 def _report_filters(request, filters):
     require(request, "invoicing.view_document", "view reports")
-    found = {"currency": filters.currency or None}
+    found = {"currency": _currency(filters.currency)}
     for name, model in (("company", Company), ("partner", Partner)):
         value = getattr(filters, name)
         found[name] = model.objects.filter(pk=value).first() if value else None
@@ -396,6 +404,8 @@ def partner_statement(request, filters: Query[schemas.StatementFilters]):
     require(request, "invoicing.view_document", "view reports")
     partner = get_object_or_404(Partner, pk=filters.partner)
     company = get_object_or_404(Company, pk=filters.company)
+    if _currency(filters.currency) is None:
+        raise ValidationError({"currency": ["This field is required."]})
     statement = selectors.partner_statement(
         partner=partner,
         company=company,
