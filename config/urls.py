@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from api.api import api
 from config.health import healthz
 
 urlpatterns = [
@@ -8,5 +9,6 @@ urlpatterns = [
     path("corrections/", include("corrections.urls")),
     path("returns/", include("returns.urls")),
     path("documents/", include("einvoicing.urls")),
+    path("api/v1/", api.urls),
     path("", admin.site.urls),
 ]

@@ -7,7 +7,7 @@ SECTIONS = {
     "Reports": [],
     "Settings": ["billtype", "invoicetype", "tax", "paymentmethod", "item", "partner", "company", "reason"],
     # Login failures and lockouts (django-axes) beside the users they concern.
-    "Users": ["user", "group", "accessattempt", "accessfailurelog", "accesslog"],
+    "Users": ["user", "group", "apitoken", "accessattempt", "accessfailurelog", "accesslog"],
 }
 
 

@@ -27,6 +27,9 @@ INSTALLED_APPS = [
     "corrections.apps.CorrectionsConfig",
     "returns.apps.ReturnsConfig",
     "einvoicing.apps.EinvoicingConfig",
+    # The JSON API; "ninja" serves Swagger UI from its own static files (no CDN: the CSP allows 'self' only).
+    "ninja",
+    "api.apps.ApiConfig",
 ]
 
 MIDDLEWARE = [
