@@ -500,8 +500,15 @@ class Document(ConcurrentTransitionMixin, models.Model):
         ordering = ["-date", "-id"]
         indexes = [
             models.Index(fields=["kind", "status"]),
-            models.Index(fields=["status", "due_date"]),
             models.Index(fields=["partner", "company", "currency"]),
+            # The lists of bills and of invoices, in their order (newest first).
+            models.Index(fields=["kind", "-date", "-id"], name="document_list_order"),
+            # The reports read the posted documents by due date: this index holds every column they filter,
+            # group and sum, so a report reads the index and never the table.
+            models.Index(
+                fields=["status", "due_date", "currency", "kind", "balance_due", "partner", "company"],
+                name="document_by_due_date",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -517,6 +524,11 @@ class Document(ConcurrentTransitionMixin, models.Model):
                 name="document_not_its_own_original",
             ),
             models.CheckConstraint(condition=Q(kind__in=Kind.values), name="document_kind_valid"),
+            models.CheckConstraint(
+                condition=~Q(status__in=POSTED_STATUSES) | Q(due_date__isnull=False),
+                name="document_posted_has_due_date",
+                violation_error_message="A posted document has a due date.",
+            ),
         ]
         permissions = [
             ("post_document", "Can post documents"),

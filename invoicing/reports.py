@@ -272,9 +272,9 @@ def payment_calendar_view(request):
     params = {key: value for key, value in form.params().items() if key not in ("date_from", "date_to", "bucket")}
     today = timezone.localdate()
     filters["date_to"] = filters.get("date_to") or today + timedelta(weeks=12)
-    calendars = selectors.payment_calendar(**filters, bucket=bucket, today=today)
-    # The chart is always weekly; with daily rows it needs the weekly figures too.
-    weekly = calendars if bucket == "week" else selectors.payment_calendar(**filters, bucket="week", today=today)
+    # The chart is always weekly; with daily rows it needs the weekly figures too, from the same queries.
+    calendars_by_bucket = selectors.payment_calendars(**filters, buckets=(bucket, "week"), today=today)
+    calendars, weekly = calendars_by_bucket[bucket], calendars_by_bucket["week"]
     sections = []
     charts = {chart["currency"]: chart for chart in map(cashflow_chart, weekly)}
     for calendar in calendars:

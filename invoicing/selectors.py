@@ -8,7 +8,6 @@ from django.db.models import (
     Case,
     CharField,
     Count,
-    DateField,
     DecimalField,
     F,
     OuterRef,
@@ -17,7 +16,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncDay, TruncWeek
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from djmoney.money import Money
 
@@ -188,8 +187,9 @@ def _money_sum(condition):
 
 
 def _due(queryset):
-    """A posted document always has a due date; one without falls due on its date."""
-    return queryset.annotate(due=Coalesce("due_date", "date", output_field=DateField()))
+    """A posted document always has a due date (a constraint keeps it so): the reports group by it as stored,
+    through the `document_by_due_date` index."""
+    return queryset.annotate(due=F("due_date"))
 
 
 def open_documents(
@@ -367,8 +367,20 @@ def payment_calendar(
     falls due after date_to. Incoming = invoices' balances, outgoing = bills' balances; cumulative net
     runs from the Overdue bucket on. Two aggregated queries whatever the number of documents.
     """
-    if bucket not in ("week", "day"):
-        raise ValueError(f"bucket must be 'week' or 'day', not {bucket!r}")
+    return payment_calendars(company=company, partner=partner, currency=currency, date_from=date_from,
+                             date_to=date_to, buckets=(bucket,), today=today)[bucket]  # fmt: skip
+
+
+def payment_calendars(
+    *, company=None, partner=None, currency=None, date_from=None, date_to=None, buckets=("week",), today=None
+):
+    """`payment_calendar` by day and by week from the same two queries: {bucket: [CurrencyCalendar]}.
+
+    The database sums the balances per currency and due date (the day buckets; the index on the due date
+    serves the grouping, no date function runs per row); weeks add up their days here."""
+    for bucket in buckets:
+        if bucket not in ("week", "day"):
+            raise ValueError(f"bucket must be 'week' or 'day', not {bucket!r}")
     today = today or timezone.localdate()
     start = max(today, date_from) if date_from else today
     end = date_to or today + timedelta(weeks=12)
@@ -379,7 +391,7 @@ def payment_calendar(
         open_documents(company=company, partner=partner, currency=currency, today=today).select_related(None).order_by()
     )
     sums = {"incoming": _money_sum(invoice), "outgoing": _money_sum(bill)}
-    # The overdue, "due before the period" and later ends in one query; the dated buckets in the other.
+    # The overdue, "due before the period" and later ends in one query; the days of the period in the other.
     edges = (
         documents.filter(Q(due__lt=start) | Q(due__gt=end))
         .annotate(
@@ -392,20 +404,25 @@ def payment_calendar(
         .values("currency", "edge")
         .annotate(**sums)
     )
-    trunc = TruncWeek("due") if bucket == "week" else TruncDay("due")
-    dated = (
-        documents.filter(due__gte=start, due__lte=end)
-        .annotate(bucket_start=trunc)
-        .values("currency", "bucket_start")
-        .annotate(**sums)
-    )
+    dated = documents.filter(due__gte=start, due__lte=end).values("currency", "due").annotate(**sums)
     figures = {}
     for key, row in [((r["currency"], r["edge"]), r) for r in edges] + [
-        ((r["currency"], _as_date(r["bucket_start"])), r) for r in dated
+        ((r["currency"], _as_date(r["due"])), r) for r in dated
     ]:
         # SQLite sums decimals as floats: back to the currency's minor unit before anything is added up.
         figures[key] = (round_money(row["incoming"], key[0]), round_money(row["outgoing"], key[0]))
+    return {bucket: _calendar_buckets(figures, bucket, today, start, end) for bucket in buckets}
 
+
+def _calendar_buckets(figures, bucket, today, start, end):
+    """The calendars of one bucket size from {(currency, "overdue" | "before" | "later" | day): (in, out)}."""
+    if bucket == "week":
+        weekly = {}
+        for (code, key), (incoming, outgoing) in figures.items():
+            key = _bucket_start(key, "week") if isinstance(key, date) else key
+            before = weekly.get((code, key), (ZERO, ZERO))
+            weekly[(code, key)] = (before[0] + incoming, before[1] + outgoing)
+        figures = weekly
     # Every bucket of the period, empty ones included, so the table and chart keep a regular axis.
     step = timedelta(weeks=1) if bucket == "week" else timedelta(days=1)
     layout = [("Overdue", "overdue", None, today - timedelta(days=1))]

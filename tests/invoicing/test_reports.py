@@ -2,13 +2,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from invoicing import selectors
-from invoicing.models import Kind
+from invoicing.models import POSTED_STATUSES, Document, Kind
 from tests import factories
 from tests.corrections.support import correct
 
@@ -257,3 +257,33 @@ def test_payment_calendar_refuses_a_period_longer_than_two_years(accountant_clie
     url = reverse("admin:report_payment_calendar")
     response = accountant_client.get(url, {"bucket": "day", "date_to": str(TODAY + timedelta(days=3000))})
     assert response.status_code == 200 and "at most two years" in response.content.decode()
+
+
+def test_weekly_calendar_is_its_days_added_up(dataset):
+    both = selectors.payment_calendars(buckets=("day", "week"), date_to=TODAY + timedelta(weeks=3))
+    for days, weeks in zip(both["day"], both["week"], strict=True):
+        assert days.currency == weeks.currency
+        assert (days.incoming, days.outgoing) == (weeks.incoming, weeks.outgoing)
+        for week in weeks.buckets[1:-1]:
+            inside = [d for d in days.buckets[1:-1] if week.start <= d.start <= week.end]
+            assert week.incoming == sum((d.incoming for d in inside), D(0))
+            assert week.outgoing == sum((d.outgoing for d in inside), D(0))
+    assert both["week"] == selectors.payment_calendar(bucket="week", date_to=TODAY + timedelta(weeks=3))
+
+
+def test_calendar_by_day_runs_the_queries_of_the_calendar_by_week(client, dataset):
+    """The daily page's weekly chart comes from the same two queries, not from a second calendar."""
+    client.force_login(factories.accountant())
+    counts = []
+    for bucket in ("week", "day"):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(reverse("admin:report_payment_calendar"), {"bucket": bucket}).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
+
+
+def test_a_posted_document_always_has_a_due_date(dataset):
+    assert not Document.objects.filter(status__in=POSTED_STATUSES, due_date__isnull=True).exists()
+    posted = Document.objects.filter(status__in=POSTED_STATUSES).first()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Document.objects.filter(pk=posted.pk).update(due_date=None)
