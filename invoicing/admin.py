@@ -22,6 +22,7 @@ from django.utils.html import format_html
 from invoicing import card, registry, selectors, services
 from invoicing.forms import (
     AllocationForm,
+    BoundedModelMultipleChoiceField,
     DocumentForm,
     LineFormSet,
     NewDocumentLineFormSet,
@@ -697,6 +698,10 @@ class ItemAdmin(admin.ModelAdmin):
     list_filter = ["is_sellable", "is_purchasable"]
     search_fields = ["sku", "name"]
     filter_horizontal = ["default_taxes"]
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        kwargs.setdefault("form_class", BoundedModelMultipleChoiceField)
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
 ADDRESS_FIELDS = ["street", "postcode", "city", "country", "vat_id"]

@@ -230,3 +230,19 @@ class PaymentReverseForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
         help_text="Why the payment is reversed (e.g. typed on the wrong document); it stays on the document.",
     )
+
+
+class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Ids beyond a 64-bit integer are refused like unknown ones (SQLite raises on them instead of finding none)."""
+
+    def _check_values(self, value):
+        for pk in value or ():
+            try:
+                number = int(pk)
+            except (TypeError, ValueError):
+                continue  # the parent says it is not a valid value
+            if not -(2**63) <= number < 2**63:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                )
+        return super()._check_values(value)
