@@ -8,6 +8,7 @@ from djmoney.money import Money
 
 from corrections.selectors import Chain, chain_of, line_changes
 from invoicing import registry
+from invoicing.selectors import status_words
 from invoicing.models import POSTED_STATUSES, Document, Kind, Status
 
 
@@ -65,7 +66,11 @@ def card_tabs(document, ctx):
         return []
     chain = card_chain(document, ctx)
     counted = sum(1 for row in chain.rows if row.is_counted)
+    for row in chain.rows:  # a correction moves no money: a paid one is settled against its original
+        row.document.original = chain.original
+        row.words = status_words(document=row.document, has_payments=False)
     context = {
+        "original_words": status_words(document=chain.original, has_payments=_has_payments(chain.original, document, ctx)),
         "chain": chain,
         "rows": chain.rows,
         "original": chain.original,
@@ -83,6 +88,13 @@ def card_tabs(document, ctx):
         tabs.append(registry.CardTab("line-changes", "Before → after", "corrections/line_changes.html", context,
                                      badge=changed, order=51))  # fmt: skip
     return tabs
+
+
+def _has_payments(original, document, ctx):
+    """On the original's own card its payments are loaded already; on a correction's, its stored net paid tells."""
+    if ctx.payments is not None and original.pk == document.pk:
+        return any(not p.is_reversed for p in ctx.payments)
+    return bool(original.net_paid)
 
 
 # ----------------------------------------------------------------------------- footer

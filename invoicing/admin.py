@@ -58,6 +58,12 @@ STATUS_COLOURS = {
 }
 
 
+RETURN_PARTNER_HELP = {
+    Kind.BILL: "A credit note is stored as a bill from this customer (the money goes back to them).",
+    Kind.INVOICE: "A refund is stored as an invoice to this vendor (the money comes back from them).",
+}
+
+
 def status_badge(document):
     # Never let a credited document pass for a paid one; a correction settles against its original.
     label = selectors.status_words(document=document)
@@ -171,7 +177,7 @@ class DocumentAdmin(admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         partner = "partner"
         if obj is not None and not obj.is_editable:
-            partner = "vendor" if self.kind == Kind.BILL else "customer"
+            partner = obj.role_label.lower()
         header = ["type", partner, "company", "date", "due_date", "currency", "loaded_version"]
         if obj is not None and obj.original_id:  # a correction names what it corrects
             header[:0] = ["original_bill", "reversal"] if self.kind == Kind.BILL else ["original_invoice"]
@@ -213,7 +219,11 @@ class DocumentAdmin(admin.ModelAdmin):
         form = super().get_form(request, obj, change, **kwargs)
         form.kind = self.kind
         if "partner" in form.base_fields:  # absent when the document is read-only
-            form.base_fields["partner"].label = "Vendor" if self.kind == Kind.BILL else "Customer"
+            partner = form.base_fields["partner"]
+            role = obj.role_label if obj is not None else ("Vendor" if self.kind == Kind.BILL else "Customer")
+            partner.label = role
+            if obj is not None and obj.is_return:
+                partner.help_text = RETURN_PARTNER_HELP[obj.kind]
             form.base_fields["type"].queryset = DocumentType.objects.filter(kind=self.kind, is_active=True)
         return form
 
@@ -563,7 +573,7 @@ class DocumentAdmin(admin.ModelAdmin):
         writer.writerow(["Number", "Date", "Partner", "Type", "Status", "Total", "Balance due", "Currency", "Due"])
         for d in queryset.iterator(chunk_size=2000):
             writer.writerow(
-                [_csv_text(d.display_number), d.date, _csv_text(d.partner), _csv_text(d.type), d.get_status_display(),
+                [_csv_text(d.display_number), d.date, _csv_text(d.partner), _csv_text(d.type), selectors.status_words(document=d),
                  d.amount_total, d.balance_due, d.currency, d.due_date or ""]
             )  # fmt: skip
         return response

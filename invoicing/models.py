@@ -548,6 +548,12 @@ class Document(ConcurrentTransitionMixin, models.Model):
         return "Vendor" if self.kind == Kind.BILL else "Customer"
 
     @property
+    def role_label(self):
+        """The partner's label on screens and prints: the role the person has for us (SPEC 3). A credit note
+        is stored as a bill from its customer, a refund as an invoice to its vendor."""
+        return "Customer" if (self.kind == Kind.INVOICE) != self.is_return else "Vendor"
+
+    @property
     def is_posted(self):
         return self.status in POSTED_STATUSES
 

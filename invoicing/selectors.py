@@ -51,6 +51,12 @@ def document_balance_due(*, document):
 def document_list(*, queryset=None):
     """Documents with what a list row shows, joined or annotated: no query per row."""
     queryset = Document.objects.all() if queryset is None else queryset
+    return with_payment_count(queryset.select_related("type", "partner", "company", "original"))
+
+
+def with_payment_count(queryset):
+    """`payment_count` (payments not reversed) on each row, so `status_words` tells "Paid" from "Settled"
+    without a query per row."""
     payments = (
         Payment.objects.filter(document=OuterRef("pk"), reversed_at__isnull=True)
         .order_by()
@@ -58,9 +64,7 @@ def document_list(*, queryset=None):
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return queryset.select_related("type", "partner", "company", "original").annotate(
-        payment_count=Coalesce(Subquery(payments), 0)
-    )
+    return queryset.annotate(payment_count=Coalesce(Subquery(payments), 0))
 
 
 def document_lines(*, document):
@@ -596,6 +600,59 @@ def status_words(*, document, has_payments=None):
     if document.original_id:
         return f"Settled against {document.original.display_number}"
     return "Settled by credit"
+
+
+@dataclass(frozen=True)
+class SummaryLine:
+    """One line of a document's money summary: `amount` in the document currency, or `text` (how it was settled)."""
+
+    key: str
+    label: str
+    amount: Decimal | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class MoneySummary:
+    currency: str
+    lines: tuple
+    words: str
+
+    def line(self, key):
+        return next((line for line in self.lines if line.key == key), None)
+
+    @property
+    def balance(self):
+        """The balance line: "Balance due" or "Open credit" (as a positive amount)."""
+        return self.line("open_credit") or self.line("balance_due")
+
+
+def money_summary(*, document, payments=None):
+    """Where a document's money stands, one line each (ARCHITECTURE "Presentation"): its total (the effective
+    total when corrected), what was paid, what was credited or allocated, the balance due or open credit and
+    how it was settled. No query: `payments` (the card's, already loaded) only decide "Paid" vs "Settled"."""
+    has_payments = None if payments is None else any(not p.is_reversed for p in payments)
+    words = status_words(document=document, has_payments=has_payments)
+    corrected = document.is_posted and not document.original_id and document.debt_total != document.amount_total
+    lines = [SummaryLine("total", "Effective total" if corrected else "Total",
+                         document.debt_total if corrected else document.amount_total)]  # fmt: skip
+    if document.is_posted and document.original_id:
+        lines.append(SummaryLine("settled", "Settled", text=words))
+        return MoneySummary(document.currency, tuple(lines), words)
+    if document.is_posted:
+        if document.net_paid or has_payments:
+            paid = "Refunded to customer" if document.is_return and document.kind == Kind.BILL else (
+                "Refunded by supplier" if document.is_return else "Paid")  # fmt: skip
+            lines.append(SummaryLine("paid", paid, document.net_paid))
+        if document.allocated:
+            lines.append(SummaryLine("credited", "Credited / allocated", document.allocated))
+        if document.balance_due < 0:
+            lines.append(SummaryLine("open_credit", "Open credit", -document.balance_due))
+        else:
+            lines.append(SummaryLine("balance_due", "Balance due", document.balance_due))
+    if document.status == Status.PAID:
+        lines.append(SummaryLine("settled", "Settled", text=words))
+    return MoneySummary(document.currency, tuple(lines), words)
 
 
 # ----------------------------------------------------------------------------- partner statement (SPEC 8)
