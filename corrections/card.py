@@ -8,8 +8,8 @@ from djmoney.money import Money
 
 from corrections.selectors import Chain, chain_of, line_changes
 from invoicing import registry
-from invoicing.selectors import status_words
 from invoicing.models import POSTED_STATUSES, Document, Kind, Status
+from invoicing.selectors import status_words
 
 
 def card_chain(document, ctx) -> Chain:
@@ -69,8 +69,9 @@ def card_tabs(document, ctx):
     for row in chain.rows:  # a correction moves no money: a paid one is settled against its original
         row.document.original = chain.original
         row.words = status_words(document=row.document, has_payments=False)
+    original_paid = _has_payments(chain.original, document, ctx)
     context = {
-        "original_words": status_words(document=chain.original, has_payments=_has_payments(chain.original, document, ctx)),
+        "original_words": status_words(document=chain.original, has_payments=original_paid),
         "chain": chain,
         "rows": chain.rows,
         "original": chain.original,

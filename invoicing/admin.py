@@ -573,8 +573,8 @@ class DocumentAdmin(admin.ModelAdmin):
         writer.writerow(["Number", "Date", "Partner", "Type", "Status", "Total", "Balance due", "Currency", "Due"])
         for d in queryset.iterator(chunk_size=2000):
             writer.writerow(
-                [_csv_text(d.display_number), d.date, _csv_text(d.partner), _csv_text(d.type), selectors.status_words(document=d),
-                 d.amount_total, d.balance_due, d.currency, d.due_date or ""]
+                [_csv_text(d.display_number), d.date, _csv_text(d.partner), _csv_text(d.type),
+                 selectors.status_words(document=d), d.amount_total, d.balance_due, d.currency, d.due_date or ""]
             )  # fmt: skip
         return response
 

@@ -11,8 +11,8 @@ from django.template.loader import render_to_string
 from djmoney.money import Money
 
 from invoicing import registry, selectors, services
-from invoicing.formatting import format_money
 from invoicing.debt import document_debt
+from invoicing.formatting import format_money
 from invoicing.models import POSTED_STATUSES, DocumentTransition, Kind, Status, guards_checked_once, refusal
 
 
