@@ -865,6 +865,20 @@ def payment_label(document, kind):
     return PaymentKind(kind).label
 
 
+def payment_direction_label(document, kind):
+    """The payment form's choice of type, saying which way the money goes (SPEC 6)."""
+    customer = document.role_label == "Customer"
+    to_partner = (kind == PaymentKind.PAYMENT) != (document.kind == Kind.INVOICE)
+    party = "customer" if customer else "vendor"
+    if kind == PaymentKind.PAYMENT and not document.is_return:
+        return f"Payment {'to' if to_partner else 'from'} {party}"
+    if kind == PaymentKind.REFUND and not document.is_return:
+        return f"Refund {'to' if to_partner else 'from'} {party} (settles open credit)"
+    if kind == PaymentKind.PAYMENT:
+        return payment_label(document, kind)  # "Refund to customer" / "Refund from supplier"
+    return f"Money {'back to' if to_partner else 'back from'} {party} (settles open credit)"
+
+
 class Side(models.TextChoices):
     """Where a posted document with a balance stands towards its partner (SPEC 10)."""
 

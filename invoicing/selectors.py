@@ -67,6 +67,18 @@ def with_payment_count(queryset):
     return queryset.annotate(payment_count=Coalesce(Subquery(payments), 0))
 
 
+def default_payment_method(*, document):
+    """The method last used for this partner, else the one last used by the company, else none (one query)."""
+    latest = (
+        Payment.objects.filter(document__company_id=document.company_id, method__is_active=True)
+        .annotate(other=Case(When(document__partner_id=document.partner_id, then=0), default=1))
+        .order_by("other", "-created_at", "-pk")
+        .values_list("method_id", flat=True)
+        .first()
+    )
+    return latest
+
+
 def document_lines(*, document):
     return list(DocumentLine.objects.filter(document=document).select_related("item").prefetch_related("taxes"))
 
