@@ -11,15 +11,18 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 
 from invoicing import card, registry, selectors, services
+from invoicing.formatting import format_money
 from invoicing.forms import (
     AllocationForm,
     DocumentForm,
@@ -49,6 +52,7 @@ from invoicing.models import (
     guards_checked_once,
     refusal,
 )
+from invoicing.site import RETURN_LISTS
 
 STATUS_COLOURS = {
     Status.DRAFT: "#6c757d",
@@ -73,6 +77,25 @@ def status_badge(document):
         STATUS_COLOURS[document.status],
         label,
     )
+
+
+def amount_cell(value, currency, title=""):
+    """An amount in a list: formatted once (`invoicing.formatting`), right-aligned, negatives marked."""
+    negative = " negative" if value is not None and value < 0 else ""
+    return format_html(
+        '<span class="amount{}"{}>{}</span>',
+        negative,
+        format_html(' title="{}"', title) if title else "",
+        format_money(value, currency),
+    )
+
+
+class DocumentChangeList(ChangeList):
+    """The list of documents, with the totals of the shown rows per currency (no query more)."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        self.currency_totals = selectors.page_totals(rows=self.result_list)
 
 
 def _csv_text(value):
@@ -141,8 +164,18 @@ class DocumentAdmin(admin.ModelAdmin):
         return queryset
 
     def get_list_display(self, request):
-        base = ["number_link", "date", "partner", "type", "status_badge", "total", "balance", "due_date"]
+        base = ["number_link", "date", "partner", "type", "status_badge", "total", "balance", "due"]
         return base + [self._column(c) for c in registry.list_columns()]
+
+    def get_changelist(self, request, **kwargs):
+        return DocumentChangeList
+
+    def changelist_view(self, request, extra_context=None):
+        """Titled for what it lists: "Invoices", or "Refunds" under the return documents filter."""
+        plural = self.model._meta.verbose_name_plural
+        if request.GET.get("returns") == "only":
+            plural = RETURN_LISTS[self.opts.model_name]
+        return super().changelist_view(request, {"title": plural.capitalize(), **(extra_context or {})})
 
     @staticmethod
     def _column(column):
@@ -156,7 +189,7 @@ class DocumentAdmin(admin.ModelAdmin):
 
     @admin.display(description="Number", ordering="number")
     def number_link(self, document):
-        return document.display_number
+        return selectors.list_name(document=document)
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, document):
@@ -164,11 +197,28 @@ class DocumentAdmin(admin.ModelAdmin):
 
     @admin.display(description="Total", ordering="amount_total")
     def total(self, document):
-        return format_html('<span class="amount">{} {}</span>', document.amount_total, document.currency)
+        return amount_cell(document.amount_total, document.currency)
 
-    @admin.display(description="Balance due", ordering="balance_due")
+    @admin.display(description="Balance", ordering="balance_due")
     def balance(self, document):
-        return format_html('<span class="amount">{} {}</span>', document.balance_due, document.currency)
+        line = selectors.money_summary(document=document).balance
+        if line is None:
+            return ""
+        if line.key == "open_credit":
+            return amount_cell(-line.amount, document.currency, title="Open credit")
+        return amount_cell(line.amount, document.currency)
+
+    @admin.display(description="Due", ordering="due_date")
+    def due(self, document):
+        if document.due_date is None:
+            return ""
+        overdue = selectors.is_overdue(document=document)
+        return format_html(
+            '<span class="due{}"{}>{}</span>',
+            " overdue" if overdue else "",
+            format_html(' title="Overdue"') if overdue else "",
+            date_format(document.due_date, "SHORT_DATE_FORMAT"),
+        )
 
     def get_list_display_links(self, request, list_display):
         return ["number_link"]

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
+from invoicing import selectors
 from invoicing.amounts import AMOUNT_PLACES, decimals_of, fits, minor_unit_exponent, parse_decimal
 from invoicing.models import (
     FIRST_DATE,
@@ -18,7 +19,6 @@ from invoicing.models import (
     Tax,
     payment_direction_label,
 )
-from invoicing import selectors
 from invoicing.services import MAX_LINES
 
 

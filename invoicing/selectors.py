@@ -19,6 +19,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce, TruncDay, TruncWeek
 from django.utils import timezone
+from django.utils.formats import date_format
 from djmoney.money import Money
 
 from invoicing import registry
@@ -77,6 +78,36 @@ def default_payment_method(*, document):
         .first()
     )
     return latest
+
+
+def list_name(*, document):
+    """How a list names a document: its number; a draft (no number yet) by its partner and date."""
+    if document.number:
+        return document.number
+    return f"Draft · {document.partner} · {date_format(document.date, 'SHORT_DATE_FORMAT')}"
+
+
+def is_overdue(*, document, today=None):
+    """Posted, something still due, and past its due date."""
+    today = today or timezone.localdate()
+    return bool(document.is_posted and document.balance_due > 0 and document.due_date and document.due_date < today)
+
+
+@dataclass(frozen=True)
+class CurrencyTotal:
+    currency: str
+    count: int
+    total: Decimal
+    balance_due: Decimal
+
+
+def page_totals(*, rows):
+    """Totals of the rows a list page shows, one per currency (reports never add currencies together)."""
+    totals = {}
+    for document in rows:
+        count, total, balance = totals.get(str(document.currency), (0, ZERO, ZERO))
+        totals[str(document.currency)] = (count + 1, total + document.amount_total, balance + document.balance_due)
+    return [CurrencyTotal(currency, *figures) for currency, figures in sorted(totals.items())]
 
 
 def document_lines(*, document):
@@ -426,13 +457,13 @@ def payment_calendar(
     step = timedelta(weeks=1) if bucket == "week" else timedelta(days=1)
     layout = [("Overdue", "overdue", None, today - timedelta(days=1))]
     if start > today:  # what falls due before the period still counts in the cumulative net
-        layout.append((f"Due before {start:%d %b %Y}", "before", today, start - timedelta(days=1)))
+        layout.append((f"Due before {date_format(start)}", "before", today, start - timedelta(days=1)))
     cursor = _bucket_start(start, bucket)
     while cursor <= end:
-        label = f"Week of {cursor:%d %b %Y}" if bucket == "week" else f"{cursor:%a %d %b %Y}"
+        label = f"Week of {date_format(cursor)}" if bucket == "week" else date_format(cursor, "D j M Y")
         layout.append((label, cursor, max(cursor, start), min(cursor + step - timedelta(days=1), end)))
         cursor += step
-    layout.append((f"Later (after {end:%d %b %Y})", "later", end + timedelta(days=1), None))
+    layout.append((f"Later (after {date_format(end)})", "later", end + timedelta(days=1), None))
     calendars = []
     for code in sorted({key[0] for key in figures}):
         buckets, cumulative = [], ZERO
