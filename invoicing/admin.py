@@ -20,6 +20,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from invoicing import card, registry, selectors, services
 from invoicing.formatting import format_money
@@ -216,7 +217,7 @@ class DocumentAdmin(admin.ModelAdmin):
         return format_html(
             '<span class="due{}"{}>{}</span>',
             " overdue" if overdue else "",
-            format_html(' title="Overdue"') if overdue else "",
+            mark_safe(' title="Overdue"') if overdue else "",
             date_format(document.due_date, "SHORT_DATE_FORMAT"),
         )
 
