@@ -3,6 +3,7 @@
 from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from djmoney.money import Money
 
@@ -146,7 +147,10 @@ def render_original(document):
         return ""
     url = reverse(f"admin:invoicing_{document.kind}_change", args=[document.original_id])
     return format_html(
-        '<a href="{}">{}</a> <span class="quiet">{}</span>', url, document.original_number, document.original_date
+        '<a href="{}">{}</a><br><span class="quiet">{}</span>',
+        url,
+        document.original_number,
+        date_format(document.original_date, "SHORT_DATE_FORMAT"),
     )
 
 
@@ -171,7 +175,7 @@ ORIGINAL_COLUMN = registry.ListColumn(
 )
 CORRECTION_COUNT_COLUMN = registry.ListColumn(
     name="correction_count",
-    label="Corrections",
+    label="Corr.",
     annotate=annotate_correction_count,
     render=lambda document: document.correction_count or "",
     order=51,

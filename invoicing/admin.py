@@ -165,7 +165,8 @@ class DocumentAdmin(admin.ModelAdmin):
         return queryset
 
     def get_list_display(self, request):
-        base = ["number_link", "date", "partner", "type", "status_badge", "total", "balance", "due"]
+        # No Type column: the number's series and the Credit notes / Refunds lists tell it (the filter stays).
+        base = ["number_link", "date", "partner", "status_badge", "total", "balance", "due"]
         return base + [self._column(c) for c in registry.list_columns()]
 
     def get_changelist(self, request, **kwargs):
