@@ -26,7 +26,7 @@ def no_horizontal_scroll(page):
 def summary(page):
     """The card's money summary as {label: value}."""
     rows = page.locator("#money-summary > div").all()
-    return {row.locator("dt").text_content().strip(): row.locator("dd").inner_text() for row in rows}
+    return {row.locator("dt").inner_text(): row.locator("dd").inner_text() for row in rows}
 
 
 class Clicks:
