@@ -3,12 +3,14 @@
 from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from djmoney.money import Money
 
 from corrections.selectors import Chain, chain_of, line_changes
 from invoicing import registry
 from invoicing.models import POSTED_STATUSES, Document, Kind, Status
+from invoicing.selectors import status_words
 
 
 def card_chain(document, ctx) -> Chain:
@@ -65,7 +67,12 @@ def card_tabs(document, ctx):
         return []
     chain = card_chain(document, ctx)
     counted = sum(1 for row in chain.rows if row.is_counted)
+    for row in chain.rows:  # a correction moves no money: a paid one is settled against its original
+        row.document.original = chain.original
+        row.words = status_words(document=row.document, has_payments=False)
+    original_paid = _has_payments(chain.original, document, ctx)
     context = {
+        "original_words": status_words(document=chain.original, has_payments=original_paid),
         "chain": chain,
         "rows": chain.rows,
         "original": chain.original,
@@ -83,6 +90,13 @@ def card_tabs(document, ctx):
         tabs.append(registry.CardTab("line-changes", "Before → after", "corrections/line_changes.html", context,
                                      badge=changed, order=51))  # fmt: skip
     return tabs
+
+
+def _has_payments(original, document, ctx):
+    """On the original's own card its payments are loaded already; on a correction's, its stored net paid tells."""
+    if ctx.payments is not None and original.pk == document.pk:
+        return any(not p.is_reversed for p in ctx.payments)
+    return bool(original.net_paid)
 
 
 # ----------------------------------------------------------------------------- footer
@@ -133,7 +147,10 @@ def render_original(document):
         return ""
     url = reverse(f"admin:invoicing_{document.kind}_change", args=[document.original_id])
     return format_html(
-        '<a href="{}">{}</a> <span class="quiet">{}</span>', url, document.original_number, document.original_date
+        '<a href="{}">{}</a><br><span class="quiet">{}</span>',
+        url,
+        document.original_number,
+        date_format(document.original_date, "SHORT_DATE_FORMAT"),
     )
 
 
@@ -158,7 +175,7 @@ ORIGINAL_COLUMN = registry.ListColumn(
 )
 CORRECTION_COUNT_COLUMN = registry.ListColumn(
     name="correction_count",
-    label="Corrections",
+    label="Corr.",
     annotate=annotate_correction_count,
     render=lambda document: document.correction_count or "",
     order=51,

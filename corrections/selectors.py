@@ -41,6 +41,7 @@ class ChainRow:
     # current state); a canceled correction's is zero, since canceling takes it out of every figure.
     amount_correction: Amounts
     previous: Document | None  # the document a replacement is compared with (None on reversals)
+    words: str = ""  # what its status says on the tab (SPEC 4): "Settled against <original>", set by the card
 
     @property
     def index(self):

@@ -11,15 +11,19 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from invoicing import card, registry, selectors, services
+from invoicing.formatting import format_money
 from invoicing.forms import (
     AllocationForm,
     BoundedModelMultipleChoiceField,
@@ -50,12 +54,19 @@ from invoicing.models import (
     guards_checked_once,
     refusal,
 )
+from invoicing.site import RETURN_LISTS
 
 STATUS_COLOURS = {
     Status.DRAFT: "#6c757d",
     Status.TO_PAY: "#b35c00",
     Status.PAID: "#1e7e34",
     Status.CANCELED: "#a71d2a",
+}
+
+
+RETURN_PARTNER_HELP = {
+    Kind.BILL: "A credit note is stored as a bill from this customer (the money goes back to them).",
+    Kind.INVOICE: "A refund is stored as an invoice to this vendor (the money comes back from them).",
 }
 
 
@@ -68,6 +79,25 @@ def status_badge(document):
         STATUS_COLOURS[document.status],
         label,
     )
+
+
+def amount_cell(value, currency, title=""):
+    """An amount in a list: formatted once (`invoicing.formatting`), right-aligned, negatives marked."""
+    negative = " negative" if value is not None and value < 0 else ""
+    return format_html(
+        '<span class="amount{}"{}>{}</span>',
+        negative,
+        format_html(' title="{}"', title) if title else "",
+        format_money(value, currency),
+    )
+
+
+class DocumentChangeList(ChangeList):
+    """The list of documents, with the totals of the shown rows per currency (no query more)."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        self.currency_totals = selectors.page_totals(rows=self.result_list)
 
 
 def _csv_text(value):
@@ -136,8 +166,19 @@ class DocumentAdmin(admin.ModelAdmin):
         return queryset
 
     def get_list_display(self, request):
-        base = ["number_link", "date", "partner", "type", "status_badge", "total", "balance", "due_date"]
+        # No Type column: the number's series and the Credit notes / Refunds lists tell it (the filter stays).
+        base = ["number_link", "date", "partner", "status_badge", "total", "balance", "due"]
         return base + [self._column(c) for c in registry.list_columns()]
+
+    def get_changelist(self, request, **kwargs):
+        return DocumentChangeList
+
+    def changelist_view(self, request, extra_context=None):
+        """Titled for what it lists: "Invoices", or "Refunds" under the return documents filter."""
+        plural = self.model._meta.verbose_name_plural
+        if request.GET.get("returns") == "only":
+            plural = RETURN_LISTS[self.opts.model_name]
+        return super().changelist_view(request, {"title": plural.capitalize(), **(extra_context or {})})
 
     @staticmethod
     def _column(column):
@@ -151,7 +192,7 @@ class DocumentAdmin(admin.ModelAdmin):
 
     @admin.display(description="Number", ordering="number")
     def number_link(self, document):
-        return document.display_number
+        return selectors.list_name(document=document)
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, document):
@@ -159,11 +200,28 @@ class DocumentAdmin(admin.ModelAdmin):
 
     @admin.display(description="Total", ordering="amount_total")
     def total(self, document):
-        return format_html('<span class="amount">{} {}</span>', document.amount_total, document.currency)
+        return amount_cell(document.amount_total, document.currency)
 
-    @admin.display(description="Balance due", ordering="balance_due")
+    @admin.display(description="Balance", ordering="balance_due")
     def balance(self, document):
-        return format_html('<span class="amount">{} {}</span>', document.balance_due, document.currency)
+        line = selectors.money_summary(document=document).balance
+        if line is None:
+            return ""
+        if line.key == "open_credit":
+            return amount_cell(-line.amount, document.currency, title="Open credit")
+        return amount_cell(line.amount, document.currency)
+
+    @admin.display(description="Due", ordering="due_date")
+    def due(self, document):
+        if document.due_date is None:
+            return ""
+        overdue = selectors.is_overdue(document=document)
+        return format_html(
+            '<span class="due{}"{}>{}</span>',
+            " overdue" if overdue else "",
+            mark_safe(' title="Overdue"') if overdue else "",
+            date_format(document.due_date, "SHORT_DATE_FORMAT"),
+        )
 
     def get_list_display_links(self, request, list_display):
         return ["number_link"]
@@ -172,7 +230,7 @@ class DocumentAdmin(admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         partner = "partner"
         if obj is not None and not obj.is_editable:
-            partner = "vendor" if self.kind == Kind.BILL else "customer"
+            partner = obj.role_label.lower()
         header = ["type", partner, "company", "date", "due_date", "currency", "loaded_version"]
         if obj is not None and obj.original_id:  # a correction names what it corrects
             header[:0] = ["original_bill", "reversal"] if self.kind == Kind.BILL else ["original_invoice"]
@@ -214,7 +272,11 @@ class DocumentAdmin(admin.ModelAdmin):
         form = super().get_form(request, obj, change, **kwargs)
         form.kind = self.kind
         if "partner" in form.base_fields:  # absent when the document is read-only
-            form.base_fields["partner"].label = "Vendor" if self.kind == Kind.BILL else "Customer"
+            partner = form.base_fields["partner"]
+            role = obj.role_label if obj is not None else ("Vendor" if self.kind == Kind.BILL else "Customer")
+            partner.label = role
+            if obj is not None and obj.is_return:
+                partner.help_text = RETURN_PARTNER_HELP[obj.kind]
             form.base_fields["type"].queryset = DocumentType.objects.filter(kind=self.kind, is_active=True)
         return form
 
@@ -564,8 +626,8 @@ class DocumentAdmin(admin.ModelAdmin):
         writer.writerow(["Number", "Date", "Partner", "Type", "Status", "Total", "Balance due", "Currency", "Due"])
         for d in queryset.iterator(chunk_size=2000):
             writer.writerow(
-                [_csv_text(d.display_number), d.date, _csv_text(d.partner), _csv_text(d.type), d.get_status_display(),
-                 d.amount_total, d.balance_due, d.currency, d.due_date or ""]
+                [_csv_text(d.display_number), d.date, _csv_text(d.partner), _csv_text(d.type),
+                 selectors.status_words(document=d), d.amount_total, d.balance_due, d.currency, d.due_date or ""]
             )  # fmt: skip
         return response
 

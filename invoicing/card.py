@@ -11,8 +11,8 @@ from django.template.loader import render_to_string
 from djmoney.money import Money
 
 from invoicing import registry, selectors, services
-from invoicing.amounts import round_money
 from invoicing.debt import document_debt
+from invoicing.formatting import format_money
 from invoicing.models import POSTED_STATUSES, DocumentTransition, Kind, Status, guards_checked_once, refusal
 
 
@@ -63,14 +63,17 @@ def totals(document, lines):
     }
 
 
-def _tabs(document, ctx, request, debt):
+def _tabs(document, ctx, request, debt, footer):
+    """The extensions' tabs and the Debt tab. SPEC 5's footer figures of corrections sit at the foot of the
+    Corrections tab, so the card's top keeps only the money summary."""
     tabs = []
     core = registry.CardTab(
         name="debt", label="Debt", template="invoicing/debt_tab.html", context={"debt": debt}, order=80
     )
     for tab in sorted([*registry.collect("card_tabs", document, ctx), core], key=lambda t: t.order):
         html = render_to_string(tab.template, {**tab.context, "document": document}, request=request)
-        tabs.append({"tab": tab, "html": html, "badge": tab.badge})
+        rows = footer if tab.name == "corrections" else []
+        tabs.append({"tab": tab, "html": html, "badge": tab.badge, "footer": rows})
     return tabs
 
 
@@ -92,6 +95,7 @@ def card_context(*, document, request, kind, lines=None):
     model = "bill" if document.kind == Kind.BILL else "invoice"
     may_allocate = user.has_perm("invoicing.add_allocation")
     debt = document_debt(document=document, ctx=ctx)
+    summary = selectors.money_summary(document=document, payments=payments)
     return {
         "card": {
             "document": document,
@@ -99,25 +103,21 @@ def card_context(*, document, request, kind, lines=None):
             "line_headers": line_headers,
             "totals": totals(document, lines),
             "payments": payments,
-            "history": history(document),
+            "history": history(document, words=summary.words),
             "transitions": transitions,
             "actions": actions,
-            "tabs": _tabs(document, ctx, request, debt),
+            "tabs": _tabs(document, ctx, request, debt, footer),
+            "summary": summary,
             # The tabs sit inside the admin's change form, and forms do not nest: the Remove buttons of the
             # Debt tab submit these forms, rendered outside it, through their `form` attribute.
             "remove_forms": [(row.allocation.pk, row.remove_url) for row in debt.allocations if row.remove_url],
             "footer": footer,
             # A correction's debt is settled against its original: payments go to the original.
             "can_pay": document.is_posted and not document.original_id and user.has_perm("invoicing.add_payment"),
-            "settled_label": selectors.status_words(
-                document=document, has_payments=any(not p.is_reversed for p in payments)
-            ),
             "counterparts": _counterparts(document, may_allocate),
-            "allocated": f"−{document.allocated}" if document.allocated > 0 else f"+{-document.allocated}",
             "may_reverse_payments": document.is_posted and user.has_perm("invoicing.reverse_payment"),
             "allocate_url_name": f"admin:invoicing_{model}_allocate",
             "payment_reverse_url_name": f"admin:invoicing_{model}_payment_reverse",
-            "open_credit": -document.balance_due if document.balance_due < 0 else 0,
             "read_only_reason": _read_only_reason(document),
             "payment_url_name": f"admin:invoicing_{model}_payment",
             "print_url_name": f"admin:invoicing_{model}_print",
@@ -127,7 +127,7 @@ def card_context(*, document, request, kind, lines=None):
     }
 
 
-def history(document):
+def history(document, words=None):
     """The status changes and what the extensions record (sendings…), in time order, in one query. Posting a
     correction or a return shows the reason it was posted with."""
     extra = [qs for e in registry.extensions() for qs in [e.history_rows(document)] if qs is not None]
@@ -135,12 +135,19 @@ def history(document):
     for at, username, name, source, target, detail in selectors.document_history_rows(document=document, extra=extra):
         if source is not None:  # a status change
             change = DocumentTransition(name=name, source=source, target=target)
-            detail = f"{change.get_source_display()} → {change.get_target_display()}"
+            detail = f"{change.get_source_display()} → {_target_words(change, document, words)}"
             if name == "post" and document.reason:
                 detail += f". Reason: {document.reason}"
             name = change.label
         rows.append(registry.HistoryRow(at=at, user=username, label=name, detail=detail))
     return rows
+
+
+def _target_words(change, document, words):
+    """A change to Paid says how the document got there now ("Settled by credit"…, SPEC 4)."""
+    if change.target == Status.PAID and document.status == Status.PAID and words:
+        return words
+    return change.get_target_display()
 
 
 def _counterparts(document, may_allocate):
@@ -159,9 +166,9 @@ def _counterparts(document, may_allocate):
 
 
 def _as_amount(value):
-    """Money as the card writes amounts everywhere else: "96.00 USD"."""
+    """Money as the card writes amounts everywhere else: "1,096.00 USD"."""
     if isinstance(value, Money):
-        return f"{round_money(value.amount, str(value.currency))} {value.currency}"
+        return format_money(value.amount, value.currency)
     return value
 
 
@@ -219,5 +226,6 @@ def print_context(*, document, request=None, pdf=False):
         "logo": logo_data_uri(document.company),
         "pdf": pdf,
         "debt": document_debt(document=document, ctx=ctx),
+        "summary": selectors.money_summary(document=document),
         "sections": [render_to_string(s.template, {**s.context, "document": document}) for s in sections],
     }

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
+from invoicing import selectors
 from invoicing.amounts import AMOUNT_PLACES, decimals_of, fits, minor_unit_exponent, parse_decimal
 from invoicing.models import (
     FIRST_DATE,
@@ -16,7 +17,7 @@ from invoicing.models import (
     PaymentMethod,
     Reason,
     Tax,
-    payment_label,
+    payment_direction_label,
 )
 from invoicing.services import MAX_LINES
 
@@ -214,7 +215,8 @@ class PaymentForm(forms.Form):
         # Open credit suggests a refund; the amount is typed or filled in with the page's button.
         if document.balance_due < 0:
             self.fields["kind"].initial = PaymentKind.REFUND
-        self.fields["kind"].choices = [(kind, payment_label(document, kind)) for kind in PaymentKind.values]
+        self.fields["kind"].choices = [(kind, payment_direction_label(document, kind)) for kind in PaymentKind.values]
+        self.fields["method"].initial = selectors.default_payment_method(document=document)
 
 
 class AllocationForm(forms.Form):

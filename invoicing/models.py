@@ -560,6 +560,12 @@ class Document(ConcurrentTransitionMixin, models.Model):
         return "Vendor" if self.kind == Kind.BILL else "Customer"
 
     @property
+    def role_label(self):
+        """The partner's label on screens and prints: the role the person has for us (SPEC 3). A credit note
+        is stored as a bill from its customer, a refund as an invoice to its vendor."""
+        return "Customer" if (self.kind == Kind.INVOICE) != self.is_return else "Vendor"
+
+    @property
     def is_posted(self):
         return self.status in POSTED_STATUSES
 
@@ -869,6 +875,20 @@ def payment_label(document, kind):
     if kind == PaymentKind.PAYMENT and document.is_return:
         return "Refund to customer" if document.kind == Kind.BILL else "Refund from supplier"
     return PaymentKind(kind).label
+
+
+def payment_direction_label(document, kind):
+    """The payment form's choice of type, saying which way the money goes (SPEC 6)."""
+    customer = document.role_label == "Customer"
+    to_partner = (kind == PaymentKind.PAYMENT) != (document.kind == Kind.INVOICE)
+    party = "customer" if customer else "vendor"
+    if kind == PaymentKind.PAYMENT and not document.is_return:
+        return f"Payment {'to' if to_partner else 'from'} {party}"
+    if kind == PaymentKind.REFUND and not document.is_return:
+        return f"Refund {'to' if to_partner else 'from'} {party} (settles open credit)"
+    if kind == PaymentKind.PAYMENT:
+        return payment_label(document, kind)  # "Refund to customer" / "Refund from supplier"
+    return f"Money {'back to' if to_partner else 'back from'} {party} (settles open credit)"
 
 
 class Side(models.TextChoices):

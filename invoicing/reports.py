@@ -20,6 +20,7 @@ from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from invoicing import selectors
 from invoicing.aggregates import exact_sum
@@ -190,23 +191,37 @@ def partner_balances_view(request):
 # ----------------------------------------------------------------------------- calendar
 CHART_HEIGHT = 240
 CHART_SLOT = 44
-CHART_LEFT = 84
+CHART_LEFT = 100
 CHART_TOP = 16
 
 
-def _chart_value_label(amount):
-    return f"{amount:,.0f}"
+def _chart_value_label(amount, currency):
+    """An axis label in the chart's currency: "12,500 USD" (whole units, thousands separated)."""
+    return f"{amount:,.0f} {currency}"
+
+
+def _bar(x, value, zero_y, y):
+    """A bar from the zero line to `value`: above the axis when positive, below it when negative."""
+    top = y(value)
+    return {
+        "x": x,
+        "y": min(top, zero_y),
+        "height": round(abs(zero_y - top), 1),
+        "negative": value < 0,
+        "value": value,
+    }
 
 
 def cashflow_chart(calendar):
     """Geometry of the weekly cash-flow chart of one currency, drawn by the template as inline SVG.
 
-    Incoming bars rise from the zero line, outgoing bars fall from it; the line is the cumulative net.
-    The open-ended Later bucket is left out: it has no week to stand on.
+    Incoming bars rise from the zero line, outgoing bars fall from it; a negative figure (refunds larger
+    than payments) is drawn on the other side of the axis. The line is the cumulative net. The open-ended
+    Later bucket is left out: it has no week to stand on.
     """
     buckets = [b for b in calendar.buckets if b.end is not None]
     scale_max = max(
-        [b.incoming for b in buckets] + [b.outgoing for b in buckets] + [abs(b.cumulative) for b in buckets]
+        [abs(b.incoming) for b in buckets] + [abs(b.outgoing) for b in buckets] + [abs(b.cumulative) for b in buckets]
     )
     scale_max = scale_max or Decimal("1")
     half = CHART_HEIGHT / 2
@@ -218,13 +233,12 @@ def cashflow_chart(calendar):
     slots, points = [], []
     for index, b in enumerate(buckets):
         x = CHART_LEFT + index * CHART_SLOT
-        incoming_top, outgoing_bottom = y(b.incoming), y(-b.outgoing)
         slots.append(
             {
                 "x": x,
-                "incoming": {"x": x + 6, "y": incoming_top, "height": round(zero_y - incoming_top, 1)},
-                "outgoing": {"x": x + 22, "y": zero_y, "height": round(outgoing_bottom - zero_y, 1)},
-                "label": "Overdue" if b.is_overdue else f"{b.start:%d %b}",
+                "incoming": _bar(x + 6, b.incoming, zero_y, y),
+                "outgoing": _bar(x + 22, -b.outgoing, zero_y, y),
+                "label": "Overdue" if b.is_overdue else date_format(b.start, "MONTH_DAY_FORMAT"),
                 "label_x": x + CHART_SLOT / 2,
                 "bucket": b,
             }
@@ -241,8 +255,8 @@ def cashflow_chart(calendar):
         "axis_x": CHART_LEFT - 4,
         "label_y": CHART_TOP + CHART_HEIGHT + 16,
         "right_x": width - 8,
-        "max_label": _chart_value_label(scale_max),
-        "min_label": _chart_value_label(-scale_max),
+        "max_label": _chart_value_label(scale_max, calendar.currency),
+        "min_label": _chart_value_label(-scale_max, calendar.currency),
         "slots": slots,
         "points": " ".join(points),
     }

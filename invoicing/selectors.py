@@ -18,6 +18,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.formats import date_format
 from djmoney.money import Money
 
 from invoicing import registry
@@ -50,6 +51,12 @@ def document_balance_due(*, document):
 def document_list(*, queryset=None):
     """Documents with what a list row shows, joined or annotated: no query per row."""
     queryset = Document.objects.all() if queryset is None else queryset
+    return with_payment_count(queryset.select_related("type", "partner", "company", "original"))
+
+
+def with_payment_count(queryset):
+    """`payment_count` (payments not reversed) on each row, so `status_words` tells "Paid" from "Settled"
+    without a query per row."""
     payments = (
         Payment.objects.filter(document=OuterRef("pk"), reversed_at__isnull=True)
         .order_by()
@@ -57,9 +64,49 @@ def document_list(*, queryset=None):
         .annotate(n=Count("pk"))
         .values("n")
     )
-    return queryset.select_related("type", "partner", "company", "original").annotate(
-        payment_count=Coalesce(Subquery(payments), 0)
+    return queryset.annotate(payment_count=Coalesce(Subquery(payments), 0))
+
+
+def default_payment_method(*, document):
+    """The method last used for this partner, else the one last used by the company, else none (one query)."""
+    latest = (
+        Payment.objects.filter(document__company_id=document.company_id, method__is_active=True)
+        .annotate(other=Case(When(document__partner_id=document.partner_id, then=0), default=1))
+        .order_by("other", "-created_at", "-pk")
+        .values_list("method_id", flat=True)
+        .first()
     )
+    return latest
+
+
+def list_name(*, document):
+    """How a list names a document: its number; a draft (no number yet) by its partner and date."""
+    if document.number:
+        return document.number
+    return f"Draft · {document.partner} · {date_format(document.date, 'SHORT_DATE_FORMAT')}"
+
+
+def is_overdue(*, document, today=None):
+    """Posted, something still due, and past its due date."""
+    today = today or timezone.localdate()
+    return bool(document.is_posted and document.balance_due > 0 and document.due_date and document.due_date < today)
+
+
+@dataclass(frozen=True)
+class CurrencyTotal:
+    currency: str
+    count: int
+    total: Decimal
+    balance_due: Decimal
+
+
+def page_totals(*, rows):
+    """Totals of the rows a list page shows, one per currency (reports never add currencies together)."""
+    totals = {}
+    for document in rows:
+        count, total, balance = totals.get(str(document.currency), (0, ZERO, ZERO))
+        totals[str(document.currency)] = (count + 1, total + document.amount_total, balance + document.balance_due)
+    return [CurrencyTotal(currency, *figures) for currency, figures in sorted(totals.items())]
 
 
 def document_lines(*, document):
@@ -427,13 +474,13 @@ def _calendar_buckets(figures, bucket, today, start, end):
     step = timedelta(weeks=1) if bucket == "week" else timedelta(days=1)
     layout = [("Overdue", "overdue", None, today - timedelta(days=1))]
     if start > today:  # what falls due before the period still counts in the cumulative net
-        layout.append((f"Due before {start:%d %b %Y}", "before", today, start - timedelta(days=1)))
+        layout.append((f"Due before {date_format(start)}", "before", today, start - timedelta(days=1)))
     cursor = _bucket_start(start, bucket)
     while cursor <= end:
-        label = f"Week of {cursor:%d %b %Y}" if bucket == "week" else f"{cursor:%a %d %b %Y}"
+        label = f"Week of {date_format(cursor)}" if bucket == "week" else date_format(cursor, "D j M Y")
         layout.append((label, cursor, max(cursor, start), min(cursor + step - timedelta(days=1), end)))
         cursor += step
-    layout.append((f"Later (after {end:%d %b %Y})", "later", end + timedelta(days=1), None))
+    layout.append((f"Later (after {date_format(end)})", "later", end + timedelta(days=1), None))
     calendars = []
     for code in sorted({key[0] for key in figures}):
         buckets, cumulative = [], ZERO
@@ -613,6 +660,59 @@ def status_words(*, document, has_payments=None):
     if document.original_id:
         return f"Settled against {document.original.display_number}"
     return "Settled by credit"
+
+
+@dataclass(frozen=True)
+class SummaryLine:
+    """One line of a document's money summary: `amount` in the document currency, or `text` (how it was settled)."""
+
+    key: str
+    label: str
+    amount: Decimal | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class MoneySummary:
+    currency: str
+    lines: tuple
+    words: str
+
+    def line(self, key):
+        return next((line for line in self.lines if line.key == key), None)
+
+    @property
+    def balance(self):
+        """The balance line: "Balance due" or "Open credit" (as a positive amount)."""
+        return self.line("open_credit") or self.line("balance_due")
+
+
+def money_summary(*, document, payments=None):
+    """Where a document's money stands, one line each (ARCHITECTURE "Presentation"): its total (the effective
+    total when corrected), what was paid, what was credited or allocated, the balance due or open credit and
+    how it was settled. No query: `payments` (the card's, already loaded) only decide "Paid" vs "Settled"."""
+    has_payments = None if payments is None else any(not p.is_reversed for p in payments)
+    words = status_words(document=document, has_payments=has_payments)
+    corrected = document.is_posted and not document.original_id and document.debt_total != document.amount_total
+    lines = [SummaryLine("total", "Effective total" if corrected else "Total",
+                         document.debt_total if corrected else document.amount_total)]  # fmt: skip
+    if document.is_posted and document.original_id:
+        lines.append(SummaryLine("settled", "Settled", text=words))
+        return MoneySummary(document.currency, tuple(lines), words)
+    if document.is_posted:
+        if document.net_paid or has_payments:
+            paid = "Refunded to customer" if document.is_return and document.kind == Kind.BILL else (
+                "Refunded by supplier" if document.is_return else "Paid")  # fmt: skip
+            lines.append(SummaryLine("paid", paid, document.net_paid))
+        if document.allocated:
+            lines.append(SummaryLine("credited", "Credited / allocated", document.allocated))
+        if document.balance_due < 0:
+            lines.append(SummaryLine("open_credit", "Open credit", -document.balance_due))
+        else:
+            lines.append(SummaryLine("balance_due", "Balance due", document.balance_due))
+    if document.status == Status.PAID:
+        lines.append(SummaryLine("settled", "Settled", text=words))
+    return MoneySummary(document.currency, tuple(lines), words)
 
 
 # ----------------------------------------------------------------------------- partner statement (SPEC 8)

@@ -11,6 +11,11 @@ SECTIONS = {
 }
 
 
+# The lists of return documents: the bill and invoice lists under this filter (see admin.ReturnDocumentsFilter).
+RETURNS_QUERY = "returns=only"
+RETURN_LISTS = {"bill": "Credit notes", "invoice": "Refunds"}
+
+
 class BackOfficeSite(admin.AdminSite):
     site_header = "Ledgerline back office"
     site_title = "Ledgerline"
@@ -56,8 +61,13 @@ class BackOfficeSite(admin.AdminSite):
             return apps
         models = {m["object_name"].lower(): m for app in apps for m in app["models"]}
         sections = []
+        returns = self._return_lists(models)
         for label, names in SECTIONS.items():
-            section_models = [models.pop(name) for name in names if name in models]
+            section_models = []
+            for name in names:
+                if name in models:
+                    section_models.append(models.pop(name))
+                    section_models.extend(returns.get(name, []))
             if label == "Reports":
                 section_models = [
                     {
@@ -90,6 +100,20 @@ class BackOfficeSite(admin.AdminSite):
                 }
             )
         return sections
+
+    @staticmethod
+    def _return_lists(models):
+        """Credit notes and Refunds as lists of their own beside Bills and Invoices (SPEC 3): the bill and
+        invoice lists filtered to return documents, shown to whoever may see those lists."""
+        lists = {}
+        for name, title in RETURN_LISTS.items():
+            model = models.get(name)
+            if model is None or not model.get("admin_url"):
+                continue
+            entry = {**model, "name": title, "object_name": f"{name}_returns", "add_url": None}
+            entry["admin_url"] = f"{model['admin_url']}?{RETURNS_QUERY}"
+            lists[name] = [entry]
+        return lists
 
     def reverse_report(self, url_name):
         return reverse(f"admin:{url_name}", current_app=self.name)

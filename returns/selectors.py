@@ -12,6 +12,7 @@ from invoicing.aggregates import exact_field, exact_sum
 from invoicing.amounts import QUANTITY_PLACES as QUANTITY
 from invoicing.amounts import ZERO
 from invoicing.models import POSTED_STATUSES, Allocation, Document, DocumentLine, Status
+from invoicing.selectors import with_payment_count
 
 
 def is_return_document(document):
@@ -118,7 +119,7 @@ def document_returns(*, document):
         .values("pk")
     )
     return list(
-        Document.objects.filter(pk__in=ids)
+        with_payment_count(Document.objects.filter(pk__in=ids))
         .select_related("type")
         .annotate(credit=Coalesce(Subquery(_credit_to_source()), ZERO, output_field=exact_field()))
         .order_by("date", "pk")

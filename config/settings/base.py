@@ -107,6 +107,8 @@ LEDGERLINE_PROXY_COUNT = int(os.environ.get("LEDGERLINE_PROXY_COUNT", "0"))
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
+# One date and number format across the back office (config/formats/en/formats.py).
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_TZ = True
 
 STATIC_URL = "static/"

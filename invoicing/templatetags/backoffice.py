@@ -6,6 +6,7 @@ from django import forms, template
 from django.utils.html import escape, format_html_join
 from django.utils.safestring import mark_safe
 
+from invoicing import selectors
 from invoicing.formatting import format_money
 
 register = template.Library()
@@ -114,3 +115,18 @@ def number(value):
     if value in (None, ""):
         return ""
     return f"{Decimal(value).normalize():f}"
+
+
+@register.filter
+def status_words(document):
+    """What a document's status says (SPEC 4 "Paid and settled"), see `selectors.status_words`."""
+    return selectors.status_words(document=document)
+
+
+@register.filter
+def sign(value):
+    """ "negative" for an amount below zero: the class that makes it visible as such."""
+    try:
+        return "negative" if Decimal(value) < 0 else ""
+    except (TypeError, ValueError, ArithmeticError):
+        return ""
