@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from corrections import services as corrections
 from invoicing import selectors, services
-from invoicing.models import Allocation, Document, DocumentLine, DocumentType, Kind, PaymentKind, Status
+from invoicing.models import Allocation, Document, DocumentType, Kind, PaymentKind, Status
 from returns import services as returns
 from tests import factories
 
@@ -97,8 +97,10 @@ class Operations:
             services.document_reset_to_draft(document=document, user=self.user)
         elif op == "correct":
             correction = corrections.correction_create(document=document, user=self.user, reason="Audit")
-            DocumentLine.objects.filter(document=correction).update(unit_price=D(value) + D("0.50"))
-            services.document_recompute(document=correction)
+            lines = [
+                {**line, "unit_price": D(value) + D("0.50")} for line in selectors.draft_line_data(document=correction)
+            ]
+            services.document_draft_save(document=correction, user=self.user, lines=lines)
             services.document_post(document=correction, user=self.user)
             self.slots[(slot + 1) % SLOTS] = correction  # so that later operations may cancel it
         elif op == "return":
