@@ -4,6 +4,7 @@ Bounded: a few examples per operation and a deadline, about a minute for the ~26
 
 import pytest
 import schemathesis
+from django.db import connection
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
@@ -16,6 +17,14 @@ from tests.api.conftest import ApiClient
 from tests.api.support import create_posted_invoice, master_data
 
 schema = schemathesis.openapi.from_dict(api.get_openapi_schema(path_prefix="/api/v1"))
+
+# CI runs this on its SQLite pass. On PostgreSQL, calling the WSGI app directly inside the test's transaction
+# finds the connection closed after the first request (unhooking close_old_connections did not help; the
+# cause is not found yet), so every case would report a harness failure rather than an answer of the API.
+pytestmark = pytest.mark.skipif(
+    connection.vendor == "postgresql",
+    reason="the in-transaction WSGI call loses its PostgreSQL connection; CI runs schemathesis on its SQLite pass",
+)
 
 
 @pytest.fixture
