@@ -5,6 +5,7 @@ import facturx
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
@@ -84,6 +85,10 @@ def document_send(*, document, user, to=None):
     message = send_refusal(document, to)
     if message:
         raise ValidationError(message)
+    try:
+        validate_email(to)
+    except ValidationError:
+        raise ValidationError(f"“{to[:80]}” is not an email address; correct it and send again.") from None
     attachments = [(file_name(document, "pdf"), document_pdf(document=document), "application/pdf")]
     if document.partner.has_peppol_endpoint:
         attachments.append((file_name(document, "xml"), document_ubl(document=document), "application/xml"))

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "config.requestid.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "config.querystring.DropNulFromQueryString",
     "config.security.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
