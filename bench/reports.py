@@ -27,10 +27,14 @@ def _setup():
     django.setup()
 
 
+BUILD_BATCH = 200
+
+
 def build(*, documents, adjusted, seed, out):
     """N documents of every status with payments, a share of them corrected or returned. Returns the user."""
     from django.contrib.auth.models import Group, User
     from django.core.exceptions import ValidationError
+    from django.db import transaction
     from django.utils import timezone
 
     from corrections.services import correction_create
@@ -61,34 +65,43 @@ def build(*, documents, adjusted, seed, out):
         Kind.BILL: DocumentType.objects.create(kind=Kind.BILL, name="Bill", series="BILL", return_type=refund),
     }  # fmt: skip
     posted = []
-    for _ in range(documents):
-        kind = Kind.INVOICE if rng.random() < 0.6 else Kind.BILL
-        company = companies[0] if rng.random() < 0.7 else companies[1]
-        date = today - timedelta(days=rng.randint(0, 120))
-        lines = []
-        for _ in range(rng.randint(1, 3)):
-            item = rng.choice(items)
-            lines.append({"item": item, "description": item.name, "quantity": Decimal(rng.randint(1, 5)),
-                          "unit_price": item.default_price, "taxes": [vat]})  # fmt: skip
-        document = services.document_create(
-            kind=kind, type=types[kind], company=company, partner=rng.choice(partners), user=user, date=date,
-            due_date=date + timedelta(days=rng.choice((15, 30, 45, 60))), lines=lines,
-            vendor_reference=f"V-{rng.randint(1000, 99999)}" if kind == Kind.BILL else "",
-        )  # fmt: skip
-        roll = rng.random()
-        if roll < 0.08:
-            continue  # a draft
-        if roll < 0.12:
-            services.document_cancel(document=document, user=user)
-            continue
-        services.document_post(document=document, user=user)
-        posted.append(document)
-        paid = document.balance_due if roll < 0.5 else None
-        if paid is None and rng.random() < 0.35:
-            paid = (document.balance_due * Decimal(rng.randint(10, 90)) / 100).quantize(Decimal("0.01"))
-        if paid:
-            services.payment_register(document=document, kind=PaymentKind.PAYMENT, method=rng.choice(methods),
-                                      amount=paid, user=user, date=min(date + timedelta(days=5), today))  # fmt: skip
+    # Each service opens its own transaction; inside a batch's they are savepoints, so the scratch database
+    # commits once per batch instead of three times per document (the build is 3-4x faster, the writes the same).
+    for batch in range(0, documents, BUILD_BATCH):
+        with transaction.atomic():
+            for _ in range(min(BUILD_BATCH, documents - batch)):
+                kind = Kind.INVOICE if rng.random() < 0.6 else Kind.BILL
+                company = companies[0] if rng.random() < 0.7 else companies[1]
+                date = today - timedelta(days=rng.randint(0, 120))
+                lines = []
+                for _ in range(rng.randint(1, 3)):
+                    item = rng.choice(items)
+                    lines.append({"item": item, "description": item.name, "quantity": Decimal(rng.randint(1, 5)),
+                                  "unit_price": item.default_price, "taxes": [vat]})  # fmt: skip
+                document = services.document_create(
+                    kind=kind, type=types[kind], company=company, partner=rng.choice(partners), user=user, date=date,
+                    due_date=date + timedelta(days=rng.choice((15, 30, 45, 60))), lines=lines,
+                    vendor_reference=f"V-{rng.randint(1000, 99999)}" if kind == Kind.BILL else "",
+                )  # fmt: skip
+                roll = rng.random()
+                if roll < 0.08:
+                    continue  # a draft
+                if roll < 0.12:
+                    services.document_cancel(document=document, user=user)
+                    continue
+                services.document_post(document=document, user=user)
+                posted.append(document)
+                paid = document.balance_due if roll < 0.5 else None
+                if paid is None and rng.random() < 0.35:
+                    paid = (document.balance_due * Decimal(rng.randint(10, 90)) / 100).quantize(Decimal("0.01"))
+                if paid:
+                    services.payment_register(
+                        document=document, kind=PaymentKind.PAYMENT, method=rng.choice(methods), amount=paid,
+                        user=user, date=min(date + timedelta(days=5), today),
+                    )  # fmt: skip
+        if documents >= 10 * BUILD_BATCH and (batch // BUILD_BATCH) % 25 == 24:
+            out.write(f"  … {batch + BUILD_BATCH} documents\n")
+            out.flush()
     count = min(len(posted) // 2, round(len(posted) * adjusted / 100))
     sample = rng.sample(posted, 2 * count)
     refused = 0
@@ -152,6 +165,7 @@ def measure(*, user, repeat, out):
     for label, url in pages:
         timings = []
         for _ in range(repeat + 1):
+            connection.queries_log.clear()  # a full log (9,000 entries, from the build) would count nothing
             with CaptureQueriesContext(connection) as queries:
                 started = time.perf_counter()
                 response = client.get(url)

@@ -1,8 +1,9 @@
 """Reads of correction chains (SPEC 5): previous documents, amount corrections, effective amounts.
 
-A chain is read in a constant number of queries whatever its length: the original and all its
-corrections in one query, their lines and the lines' taxes in two more; everything else (which
-correction is whose previous document, every amount correction) is computed in Python.
+A chain is read in one query whatever its length: the original and all its corrections, whose stored
+amounts (totals and per-tax amounts) are all the figures need; one more names their taxes. Which correction
+is whose previous document and every amount correction are computed in Python. Lines are read only where
+they are shown or copied (`load_lines`).
 """
 
 from dataclasses import dataclass, field
@@ -10,20 +11,24 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, Q, prefetch_related_objects
 
 from invoicing.amounts import ZERO, Amounts
-from invoicing.models import POSTED_STATUSES, Document, DocumentLine, Status
+from invoicing.models import POSTED_STATUSES, Document, DocumentLine, Status, Tax
 from invoicing.selectors import attach_loaded
-from invoicing.services import document_tax_breakdown
+from invoicing.services import document_amounts
 
 
-def document_amounts(document):
-    """A document's stored untaxed amount with its per-tax amounts (its lines and taxes prefetched)."""
-    breakdown = document_tax_breakdown(document=document, lines=document.lines.all())
-    return Amounts(document.amount_untaxed, {tax.pk: amount for tax, amount in breakdown})
+def load_lines(documents):
+    """Prefetch the lines (with their taxes) of those `documents` whose lines are not loaded yet: two queries."""
+    missing = [d for d in documents if "lines" not in getattr(d, "_prefetched_objects_cache", {})]
+    if missing:
+        lines = Prefetch("lines", queryset=DocumentLine.objects.prefetch_related("taxes"))
+        prefetch_related_objects(missing, lines)
 
 
-def taxes_of(documents):
-    """{tax id: Tax} over the prefetched lines of `documents`, to name per-tax amounts."""
-    return {tax.pk: tax for document in documents for line in document.lines.all() for tax in line.taxes.all()}
+def _taxes_named(documents, known):
+    """{tax id: Tax} of every per-tax amount of `documents`; `known` ones need no query."""
+    ids = {int(tax_id) for document in documents for tax_id in document.tax_amounts}
+    missing = ids - set(known)
+    return {**known, **(Tax.objects.in_bulk(missing) if missing else {})}
 
 
 def is_counted(correction):
@@ -94,15 +99,16 @@ def _chain_order(document):
 
 
 def chain_of(*, original, original_lines=None):
-    """The whole chain of `original` in three queries (documents, lines, line taxes); one when the caller
-    has the original's lines loaded already (`original_lines`, with their taxes) and it has no corrections."""
+    """The whole chain of `original` from stored amounts: one query for its documents, one more for the names
+    of their taxes unless the original's lines, when the caller has them loaded (`original_lines`, with their
+    taxes), name them all."""
     documents = list(Document.objects.filter(Q(pk=original.pk) | Q(original_id=original.pk)).select_related("type"))
     original = next(d for d in documents if d.pk == original.pk)
     corrections = sorted((d for d in documents if d.pk != original.pk), key=_chain_order)
+    known = {}
     if original_lines is not None:
         attach_loaded(document=original, lines=original_lines)
-    lines = Prefetch("lines", queryset=DocumentLine.objects.prefetch_related("taxes"))
-    prefetch_related_objects(corrections if original_lines is not None else documents, lines)
+        known = {tax.pk: tax for line in original_lines for tax in line.taxes.all()}
     for correction in corrections:
         correction.original = original  # so labels and links need no query
 
@@ -112,7 +118,7 @@ def chain_of(*, original, original_lines=None):
         original_amounts=original_amounts,
         replacement=original,
         replacement_amounts=original_amounts,
-        taxes=taxes_of(documents),
+        taxes=_taxes_named(documents, known),
     )
     pending = []
     for correction in corrections:
@@ -238,14 +244,16 @@ class LineChange:
 def line_changes(*, correction, chain=None):
     """Per line, the previous state's line and the correction's line, from `DocumentLine.replaces`; previous
     lines no line replaces come last, as removed. Empty for reversals (their lines are the change itself)
-    and canceled corrections. Reads nothing beyond the chain (lines and taxes are prefetched)."""
+    and canceled corrections. Reads the two documents' lines unless they are loaded (the card has the
+    correction's)."""
     chain = chain or chain_of(original=correction.original)
     row = chain.row_for(correction)
     if row is None or row.is_reversal or row.previous is None:
         return []
+    load_lines([row.previous, correction])
     previous = {line.pk: line for line in row.previous.lines.all()}
     changes, replaced = [], set()
-    for line in row.document.lines.all():
+    for line in correction.lines.all():
         before = previous.get(line.replaces_id)
         if before is not None:
             replaced.add(before.pk)

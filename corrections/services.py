@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
-from corrections.selectors import chain_of, effective_total
+from corrections.selectors import chain_of, effective_total, load_lines
 from invoicing import services as core
 from invoicing.models import POSTED_STATUSES, Document, Kind, Status
 
@@ -27,6 +27,7 @@ def _reversal_lines(chain):
     """A full reversal: the replacement state's lines negated, plus every counted reversal's lines
     negated back, so the new document's amounts are exactly minus the effective amounts. Negating a
     quantity negates each rounded amount exactly (half-up rounds away from zero), so the totals match."""
+    load_lines([chain.replacement, *(row.document for row in chain.counted_reversals)])
     lines = [_line_data(line, negate=True) for line in chain.replacement.lines.all()]
     for row in chain.counted_reversals:
         lines += [_line_data(line, negate=True) for line in row.document.lines.all()]
@@ -73,6 +74,7 @@ def correction_create(*, document, user, reversal=False, reason=""):
                 "only a posted document can be corrected."
             )
         chain = chain_of(original=original)
+        load_lines([chain.replacement])
         previous_state = [_line_data(line) for line in chain.replacement.lines.all()]
         lines = _reversal_lines(chain) if reversal else previous_state
         return core.document_create(

@@ -294,11 +294,17 @@ class DocumentAdmin(admin.ModelAdmin):
         services.document_delete(document=obj, user=request.user)
 
     def get_object(self, request, object_id, from_field=None):
-        # The change view asks twice (to choose the editor, then to render read-only): one query.
+        # The change view asks twice (to choose the editor, then to render read-only): one query, of the row
+        # with what a card shows joined, without the list's columns (`get_queryset`).
         key = (self.model, object_id, from_field)
         cache = request.__dict__.setdefault("_loaded_documents", {})
         if key not in cache:
-            cache[key] = super().get_object(request, object_id, from_field)
+            queryset = selectors.document_list(queryset=super().get_queryset(request))
+            field = self.opts.pk if from_field is None else self.opts.get_field(from_field)
+            try:
+                cache[key] = queryset.get(**{field.name: field.to_python(object_id)})
+            except (self.model.DoesNotExist, ValidationError, ValueError):
+                cache[key] = None
         return cache[key]
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):

@@ -51,6 +51,15 @@ class Amounts:
     def negated(self):
         return Amounts(-self.untaxed, {k: -v for k, v in self.taxes.items()})
 
+    def stored_taxes(self):
+        """The per-tax amounts as `Document.tax_amounts` keeps them: {"tax id": "amount"}."""
+        return {str(tax_id): str(amount) for tax_id, amount in sorted(self.taxes.items())}
+
+    @classmethod
+    def stored(cls, untaxed, tax_amounts):
+        """Amounts from a document's stored untaxed amount and `tax_amounts`."""
+        return cls(untaxed, {int(tax_id): Decimal(amount) for tax_id, amount in tax_amounts.items()})
+
 
 def line_amounts(*, quantity, unit_price, discount, rates, prices_include_tax, currency):
     """Amounts of one line. `rates` maps tax id -> rate in percent.

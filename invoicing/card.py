@@ -54,12 +54,17 @@ def _line_rows(document, lines, ctx):
     return headers, rows
 
 
+def _taxes_of(lines):
+    """{id: Tax} of the loaded lines' (prefetched) taxes."""
+    return {tax.pk: tax for line in lines for tax in line.taxes.all()}
+
+
 def totals(document, lines):
     return {
         "untaxed": document.amount_untaxed,
         "tax": document.amount_tax,
         "total": document.amount_total,
-        "per_tax": services.document_tax_breakdown(document=document, lines=lines),
+        "per_tax": services.document_tax_breakdown(document=document, taxes=_taxes_of(lines)),
     }
 
 
@@ -189,7 +194,7 @@ def tax_rows(document, lines):
     for line in lines:
         for tax in line.taxes.all():
             bases[tax.pk] = bases.get(tax.pk, 0) + line.amount_untaxed
-    breakdown = services.document_tax_breakdown(document=document, lines=lines)
+    breakdown = services.document_tax_breakdown(document=document, taxes=_taxes_of(lines))
     return [(tax, bases.get(tax.pk, 0), amount) for tax, amount in breakdown]
 
 

@@ -9,15 +9,17 @@ open credit applied to another document) is one table, `Allocation`.
 
 import contextlib
 import contextvars
+import functools
 from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django_countries.fields import CountryField
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
@@ -430,6 +432,20 @@ def _balance_is_not_zero(document):
     return document.balance_due != 0
 
 
+_PK_MARK = "9876543210"
+
+
+def change_url_around_pk(kind):
+    """What comes before and after the pk in a document's card URL. A card links hundreds of documents
+    (a chain, its debt rows), and `reverse()` walks the resolver each time: it runs once per URL set-up."""
+    return _reversed_around_pk(kind, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+
+
+@functools.lru_cache(maxsize=64)
+def _reversed_around_pk(kind, urlconf, script_prefix):
+    return tuple(reverse(f"admin:invoicing_{kind}_change", args=[_PK_MARK], urlconf=urlconf).split(_PK_MARK))
+
+
 class Document(ConcurrentTransitionMixin, models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices, editable=False)
     type = models.ForeignKey(DocumentType, on_delete=models.PROTECT, related_name="documents")
@@ -474,6 +490,9 @@ class Document(ConcurrentTransitionMixin, models.Model):
     amount_untaxed = amount_field("Untaxed", editable=False)
     amount_tax = amount_field("Tax", editable=False)
     amount_total = amount_field("Total", editable=False)
+    # {tax id: amount} as the lines give them (amounts as strings, exact on every engine), stored with the
+    # totals so a correction chain and the card's footer read them instead of every line.
+    tax_amounts = models.JSONField("Tax per rate", default=dict, editable=False, encoder=DjangoJSONEncoder)
     # What the document carries as debt: its own total; on an original, its effective total after
     # corrections; on a correction, zero (its amount correction is settled against its original).
     debt_total = amount_field("Debt total", editable=False)
@@ -540,8 +559,8 @@ class Document(ConcurrentTransitionMixin, models.Model):
         return f"{self.type_label} {self.display_number}"
 
     def get_absolute_url(self):
-        model = "bill" if self.kind == Kind.BILL else "invoice"
-        return reverse(f"admin:invoicing_{model}_change", args=[self.pk])
+        head, tail = change_url_around_pk(self.kind)  # the kind names the admin model: bill, invoice
+        return f"{head}{self.pk}{tail}"
 
     # ----------------------------------------------------------------- labels
     @property

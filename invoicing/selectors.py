@@ -566,6 +566,8 @@ def _document_differences(document, expected):
         document.kind, Side.RECEIVABLE
     ) + document.audit_as_payable * allocation_sign(document.kind, Side.PAYABLE)
     compare("amount_total", document.amount_total, document.audit_lines_total)
+    stored_taxes = sum((Decimal(amount) for amount in document.tax_amounts.values()), ZERO)
+    compare("tax per rate (Σ)", stored_taxes, document.amount_tax)
     compare("net_paid", document.net_paid, document.audit_net_paid)
     compare("allocated", document.allocated, allocated)
     if posted:

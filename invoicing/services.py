@@ -125,31 +125,40 @@ def line_tax_group_error(taxes):
     return None
 
 
-def document_recompute(*, document, lines=None):
-    """Store every line's amounts and the document's sums. `lines` defaults to the stored lines."""
-    if lines is None:
-        lines = list(document.lines.prefetch_related("taxes"))
-    total = Amounts()
+def document_recompute(*, document, lines):
+    """Recompute the lines' amounts and the document's sums with today's rates and type: the lines whose
+    amounts changed are written (usually none: the draft save stored them), the sums are set on `document`
+    for the caller's save."""
+    total, changed = Amounts(), []
     for line in lines:
         amounts = _line_amounts(line, line.taxes.all(), document)
+        stored = (line.amount_untaxed, line.amount_tax, line.amount_total)
         line.amount_untaxed, line.amount_tax, line.amount_total = amounts.untaxed, amounts.tax, amounts.total
+        if stored != (amounts.untaxed, amounts.tax, amounts.total):
+            changed.append(line)
         total = total + amounts
-    DocumentLine.objects.bulk_update(lines, ["amount_untaxed", "amount_tax", "amount_total"])
-    document.amount_untaxed, document.amount_tax, document.amount_total = total.untaxed, total.tax, total.total
-    Document.objects.filter(pk=document.pk).update(
-        amount_untaxed=total.untaxed, amount_tax=total.tax, amount_total=total.total
-    )
+    _update_lines(changed)
+    _store_totals(document, total)
     return total
 
 
-def document_tax_breakdown(*, document, lines):
-    """Per-tax amounts of a document from its (prefetched) lines: [(tax, amount)], by tax name."""
-    taxes, amounts = {}, Amounts()
-    for line in lines:
-        line_taxes = list(line.taxes.all())
-        taxes.update({tax.pk: tax for tax in line_taxes})
-        amounts = amounts + _line_amounts(line, line_taxes, document)
-    return sorted(((taxes[pk], amount) for pk, amount in amounts.taxes.items()), key=lambda row: row[0].name)
+def _store_totals(document, total):
+    document.amount_untaxed, document.amount_tax, document.amount_total = total.untaxed, total.tax, total.total
+    document.tax_amounts = total.stored_taxes()
+
+
+def document_amounts(document):
+    """A document's stored untaxed amount and per-tax amounts (no line is read)."""
+    return Amounts.stored(document.amount_untaxed, document.tax_amounts)
+
+
+def document_tax_breakdown(*, document, taxes=None):
+    """[(tax, amount)] by tax name, from the stored per-tax amounts; `taxes` ({id: Tax}, e.g. from the loaded
+    lines) saves the query for their names."""
+    amounts = document_amounts(document).taxes
+    missing = set(amounts) - set(taxes or {})
+    taxes = {**(taxes or {}), **(Tax.objects.in_bulk(missing) if missing else {})}
+    return sorted(((taxes[pk], amount) for pk, amount in amounts.items()), key=lambda row: row[0].name)
 
 
 # ----------------------------------------------------------------------------- drafts: the one write path
@@ -323,7 +332,7 @@ def _compute(document, lines, errors):
         total = total + amounts
     if not all(fits(value, AMOUNT_PLACES) for value in (total.untaxed, total.tax, total.total)):
         errors.add("__all__", f"The document total {total.total} is too large to be stored; split the document.")
-    document.amount_untaxed, document.amount_tax, document.amount_total = total.untaxed, total.tax, total.total
+    _store_totals(document, total)
 
 
 _LINE_FIELDS = (
@@ -354,24 +363,27 @@ def _update_lines(lines):
             )
 
 
-def _write_lines(document, lines):
+def _write_lines(document, lines, *, created):
     """Replace the draft's stored lines by `lines`: kept ones updated (only those that changed), new ones
-    inserted, the others deleted — a constant number of statements for any number of lines."""
+    inserted, the others deleted — a constant number of statements for any number of lines. A document
+    `created` by this very save has nothing stored to delete."""
     keep = [line for line in lines if line.pk]
     new = [line for line in lines if not line.pk]
     for line in new:
         line.document = document
-    removed = DocumentLine.objects.filter(document=document).exclude(pk__in=[line.pk for line in keep])
-    try:
-        removed.delete()
-    except ProtectedError as error:
-        names = ", ".join(sorted({str(line.document) for line in error.protected_objects}))
-        raise ValidationError(f"A line you removed is the source of lines of {names}; keep it.") from None
+    if not created:
+        removed = DocumentLine.objects.filter(document=document).exclude(pk__in=[line.pk for line in keep])
+        try:
+            removed.delete()
+        except ProtectedError as error:
+            names = ", ".join(sorted({str(line.document) for line in error.protected_objects}))
+            raise ValidationError(f"A line you removed is the source of lines of {names}; keep it.") from None
     changed = [line for line in keep if any(getattr(line, f) != value for f, value in line._loaded.items())]
     _update_lines(changed)
     DocumentLine.objects.bulk_create(new)
     through = DocumentLine.taxes.through
-    through.objects.filter(documentline__document=document).delete()
+    if not created:
+        through.objects.filter(documentline__document=document).delete()
     through.objects.bulk_create(
         [through(documentline_id=line.pk, tax_id=tax.pk) for line in lines for tax in line._taxes]
     )
@@ -396,9 +408,10 @@ def _save_draft(document, *, user, lines, header):
         if message:
             errors.add("__all__", message)
     errors.raise_if_any()
+    created = document.pk is None
     document.version += 1
     document.save()
-    _write_lines(document, prepared)
+    _write_lines(document, prepared, created=created)
     return document
 
 

@@ -6,7 +6,7 @@ from django.utils.html import format_html
 from invoicing import registry
 from invoicing.amounts import ZERO
 from invoicing.models import POSTED_STATUSES, Status, document_allocations
-from returns import selectors
+from returns import rules, selectors
 from returns.rules import qty
 from returns.services import add_permission, return_label
 
@@ -41,11 +41,6 @@ def return_hint(document):
 
 
 # ----------------------------------------------------------------------------- the Lines tab
-def _returns(document, ctx):
-    """The return documents of a source, read once per card (the Returns tab and the Debt tab)."""
-    return ctx.remember(("returns.of", document.pk), lambda: selectors.document_returns(document=document))
-
-
 def _return_lines(document, ctx):
     """A return's lines with their sources, read once per card (the Source column, tab and Debt tab)."""
     return ctx.remember(("returns.lines", document.pk), lambda: selectors.return_lines_with_sources(document=document))
@@ -55,8 +50,10 @@ def line_columns(document, lines, ctx):
     if document.status == Status.DRAFT:
         return None
     if _is_source(document):
-        # One figure for the whole correction chain: what any state of it gave back (SPEC 7).
-        rows = selectors.line_return_rows(lines=lines, chain=document.original_id or document.pk)
+        # One figure for the whole correction chain: what any state of it gave back (SPEC 7). On an original,
+        # the returns the card reads anyway tell when nothing was given back: no query for the figures.
+        given_back = document.original_id or any(r.status in POSTED_STATUSES for r in rules.returns_made(document, ctx))
+        rows = selectors.line_return_rows(lines=lines, chain=document.original_id or document.pk, none=not given_back)
         cells = {pk: [qty(sold), qty(done), qty(left)] for pk, (sold, done, left) in rows.items()}
         return registry.LineColumns(("Sold", "Returned", "Remaining"), cells)
     if selectors.is_return_document(document):
@@ -83,7 +80,7 @@ def source_values(document, ctx):
 # ----------------------------------------------------------------------------- tabs
 def card_tabs(document, ctx):
     if document.status != Status.DRAFT and _is_source(document):
-        returns = _returns(document, ctx)
+        returns = rules.returns_made(document, ctx)
         return [registry.CardTab("returns", "Returns", "returns/returns_tab.html", {"returns": returns},
                                  badge=len(returns), order=40)]  # fmt: skip
     if selectors.is_return_document(document):

@@ -14,7 +14,7 @@ class ReturnsExtension(registry.DocumentExtension):
         return message
 
     def dependents_refusal(self, document, ctx):
-        return rules.dependents_refusal(document)
+        return rules.dependents_refusal(document, ctx)
 
     def document_error(self, document, ctx):
         return rules.clean_error(document)

@@ -189,10 +189,18 @@ def draft_lines_error(*, document, lines):
     return _quantity_error(document, [line for line in lines if line.source_line_id], lock=False)
 
 
-def dependents_refusal(document):
+def returns_made(document, ctx):
+    """The returns made from a document or its corrections (`selectors.document_returns`), read once per
+    context: the card's guards, Lines tab and Returns tab share them."""
+    return ctx.remember(("returns.of", document.pk), lambda: selectors.document_returns(document=document))
+
+
+def dependents_refusal(document, ctx=None):
     """A source with non-canceled returns cannot be reset to draft or canceled."""
     if not document.pk or not document.type_id or document.type.is_return:
         return None
+    if ctx is not None and all(made.status == Status.CANCELED for made in returns_made(document, ctx)):
+        return None  # its open returns are among these: none, so no query for them
     returns = selectors.open_returns(document=document)
     if not returns:
         return None

@@ -86,10 +86,10 @@ def chain_root_ids(*, line_ids):
     return sorted({original or document for document, original in documents})
 
 
-def line_return_rows(*, lines, chain=None):
+def line_return_rows(*, lines, chain=None, none=False):
     """{line id: (sold, returned, remaining)} of a source document's lines, counted over its whole chain
-    (`chain`: the id of its original, when known)."""
-    returned = returned_quantities(line_ids=[line.pk for line in lines], chain=chain)
+    (`chain`: the id of its original, when known); `none` when the caller knows nothing was given back."""
+    returned = {} if none else returned_quantities(line_ids=[line.pk for line in lines], chain=chain)
     rows = {}
     for line in lines:
         done = returned.get(line.pk, ZERO)

@@ -1,5 +1,6 @@
 """Template helpers of the back office."""
 
+import html
 from decimal import Decimal
 
 from django import forms, template
@@ -89,6 +90,46 @@ def line_row(form, item_options):
         messages = " ".join(f'<span class="errorlist">{escape(e)}</span>' for es in errors.values() for e in es)
         html += f'<tr class="line-errors"><td colspan="9">{messages} </td></tr>'
     return mark_safe(html)
+
+
+def _text(value):
+    """HTML of a value: safe HTML as it is, anything else escaped (the standard library's escape: Django's checks
+    every argument for lazy text first, ~5 µs a call, which a 500-line table calls thousands of times)."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
+
+
+def _number_text(value):
+    return "" if value in (None, "") else f"{Decimal(value).normalize():f}"
+
+
+_FIGURES = {3, 4, 5, 7, 8}  # the right-aligned cells of a read-only line
+
+
+@register.simple_tag
+def posted_line_rows(rows, currency):
+    """`{% posted_line_rows card.lines currency %}`: the read-only lines table's rows, built in one pass (no
+    template render per cell): position, item, description, quantity, unit price, discount, taxes, untaxed,
+    total, then the extensions' cells (returned quantities…)."""
+    out = []
+    for row in rows:
+        line = row["line"]
+        cells = [
+            _text(line.position),
+            _text(line.item.name if line.item_id else ""),
+            _text(line.description),
+            _number_text(line.quantity),
+            format_money(line.unit_price, currency, with_code=False),
+            _number_text(line.discount),
+            _text(", ".join(tax.name for tax in row["taxes"])),
+            format_money(line.amount_untaxed, currency, with_code=False),
+            format_money(line.amount_total, currency, with_code=False),
+        ]
+        html_cells = [f'<td class="num">{c}</td>' if i in _FIGURES else f"<td>{c}</td>" for i, c in enumerate(cells)]
+        html_cells += [f'<td class="num">{_text(cell)}</td>' for cell in row["extra"]]
+        out.append(f"<tr>{''.join(html_cells)}</tr>")
+    return mark_safe("\n".join(out))
 
 
 @register.filter
