@@ -192,7 +192,8 @@ def _in_bulk(model, values, queryset=None):
             ids = {int(v) for v in missing}
         except (TypeError, ValueError):
             ids = set()
-        found.update((queryset or model.objects).in_bulk(ids) if ids else {})
+        source = model.objects if queryset is None else queryset  # never `queryset or …`: that reads the table
+        found.update(source.in_bulk(ids) if ids else {})
     return found
 
 

@@ -2,6 +2,10 @@
 
 from decimal import Decimal
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from invoicing import selectors, services
 from returns.services import return_create
 from tests import factories
 from tests.returns.helpers import invoice_of_60
@@ -53,3 +57,18 @@ def test_a_return_line_cannot_give_back_more_money_than_the_goods_were_sold_for(
     assert response.status_code == 200
     assert "the net unit price is above the 10.00 it was sold for" in response.content.decode()
     assert credit_note.lines.get().unit_price == Decimal("10.00")
+
+
+def test_saving_a_return_reads_only_the_sold_lines_it_names():
+    """A return's lines name the lines they give back: the save reads those, never the whole table of lines
+    (it once did, through `queryset or …`, ~14 s at 20,000 documents)."""
+    for _ in range(3):  # lines of other documents, which the save must not read
+        invoice_of_60()
+    user = factories.accountant()
+    credit_note = return_create(document=invoice_of_60(), user=user)
+    lines = selectors.draft_line_data(document=credit_note)
+    lines[0]["quantity"] = Decimal("1")
+    with CaptureQueriesContext(connection) as queries:
+        services.document_draft_save(document=credit_note, user=user, lines=lines)
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT") and "documentline" in q["sql"]]
+    assert reads and all(" WHERE " in sql for sql in reads), reads
