@@ -1,6 +1,6 @@
 """The corrections app on the document card, the lists and the print view (hooks of `CorrectionsExtension`)."""
 
-from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -138,19 +138,17 @@ def _correction_footer(document, ctx):
 
 
 # ----------------------------------------------------------------------------- lists
-def annotate_original(queryset):
-    return queryset.annotate(original_number=F("original__number"), original_date=F("original__date"))
-
-
 def render_original(document):
-    if not document.original_id:
+    """The original of a correction, joined by the list's `select_related` (no annotation: its join would stay
+    in the list's COUNT and date range, which then read the whole table)."""
+    original = document.original
+    if original is None:
         return ""
-    url = reverse(f"admin:invoicing_{document.kind}_change", args=[document.original_id])
     return format_html(
         '<a href="{}">{}</a><br><span class="quiet">{}</span>',
-        url,
-        document.original_number,
-        date_format(document.original_date, "SHORT_DATE_FORMAT"),
+        original.get_absolute_url(),
+        original.number,
+        date_format(original.date, "SHORT_DATE_FORMAT"),
     )
 
 
@@ -168,10 +166,10 @@ def annotate_correction_count(queryset):
 ORIGINAL_COLUMN = registry.ListColumn(
     name="original",
     label="Original",
-    annotate=annotate_original,
+    annotate=lambda queryset: queryset,
     render=render_original,
     order=50,
-    admin_order_field="original_number",
+    admin_order_field="original__number",
 )
 CORRECTION_COUNT_COLUMN = registry.ListColumn(
     name="correction_count",

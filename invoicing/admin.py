@@ -13,6 +13,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -133,7 +134,9 @@ class PartnerOfListFilter(admin.RelatedFieldListFilter):
     """The partner filter offers the partners that appear in the list only."""
 
     def field_choices(self, field, request, model_admin):
-        partners = Partner.objects.filter(documents__kind=model_admin.kind).distinct()
+        # EXISTS per partner (an index seek each) rather than DISTINCT over a join of every document.
+        has_documents = Document.objects.filter(partner=OuterRef("pk"), kind=model_admin.kind)
+        partners = Partner.objects.filter(Exists(has_documents))
         return [(p.pk, str(p)) for p in partners]
 
 
