@@ -130,6 +130,51 @@ def build(*, documents, adjusted, seed, out):
     return user
 
 
+def copy_in_sql(*, copies, out):
+    """`copies` more copies of every document built so far, with its lines and their taxes, payments,
+    allocations and history, copied in SQL with ids shifted past the built ones and numbers suffixed ("…/c2"):
+    the large sizes without hours of building through the services. check_balances then audits the copies
+    from first principles like the rest."""
+    from django.core.management.color import no_style
+    from django.db import connection, transaction
+    from django.db.models import Max
+
+    from invoicing.models import Allocation, Document, DocumentLine, DocumentTransition, Payment
+
+    tables = [  # model, {foreign key column: the model whose ids it holds, shifted with them}
+        (Document, {"original_id": Document}),
+        (DocumentLine, {"document_id": Document, "source_line_id": DocumentLine, "replaces_id": DocumentLine}),
+        (DocumentLine.taxes.through, {"documentline_id": DocumentLine}),
+        (Payment, {"document_id": Document}),
+        (Allocation, {"receivable_id": Document, "payable_id": Document}),
+        (DocumentTransition, {"document_id": Document}),
+    ]
+    last = {model: model.objects.aggregate(last=Max("pk"))["last"] or 0 for model, _ in tables}
+    quote = connection.ops.quote_name
+    with transaction.atomic(), connection.cursor() as cursor:
+        for copy in range(1, copies + 1):
+            for model, shifted in tables:
+                columns = [field.column for field in model._meta.concrete_fields]
+                values = []
+                for column in columns:
+                    if column == model._meta.pk.column:
+                        values.append(f"{quote(column)} + {last[model] * copy}")
+                    elif column in shifted:  # NULL stays NULL
+                        values.append(f"{quote(column)} + {last[shifted[column]] * copy}")
+                    elif model is Document and column == "number":  # drafts have none
+                        values.append(f"CASE WHEN number = '' THEN '' ELSE number || '/c{copy}' END")
+                    else:
+                        values.append(quote(column))
+                table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+                cursor.execute(
+                    f"INSERT INTO {table} ({', '.join(map(quote, columns))}) "
+                    f"SELECT {', '.join(values)} FROM {table} WHERE {pk} <= {last[model]}"
+                )
+        for sql in connection.ops.sequence_reset_sql(no_style(), [model for model, _ in tables]):
+            cursor.execute(sql)
+    out.write(f"Copied them {copies} more time(s) in SQL: {Document.objects.count()} documents\n")
+
+
 def measure(*, user, repeat, out):
     """[(page, status, queries, first ms, median ms)] for the report pages and a card; printed as a table."""
     from django.conf import settings
@@ -176,7 +221,7 @@ def measure(*, user, repeat, out):
     return rows
 
 
-def run(*, documents, adjusted=1.0, repeat=3, seed=2026, out=sys.stdout):
+def run(*, documents, adjusted=1.0, repeat=3, seed=2026, copies=0, out=sys.stdout):
     """Build, audit and time on the database the connection points at; returns (differences, rows)."""
     from django.test.utils import override_settings
 
@@ -185,6 +230,8 @@ def run(*, documents, adjusted=1.0, repeat=3, seed=2026, out=sys.stdout):
     started = time.perf_counter()
     user = build(documents=documents, adjusted=adjusted, seed=seed, out=out)
     out.write(f"Built {documents} documents through the services in {time.perf_counter() - started:.1f} s\n")
+    if copies:
+        copy_in_sql(copies=copies, out=out)
     differences = selectors.balance_audit()
     out.write(f"check_balances: {len(differences)} difference(s)\n")
     for difference in differences[:10]:
@@ -201,9 +248,12 @@ def main(argv=None):
                         help="percent of posted documents corrected, and as many returned (default 1)")  # fmt: skip
     parser.add_argument("--repeat", type=int, default=3, help="timed requests per page, after one warm-up")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--copies", type=int, default=0,
+                        help="then copy everything built this many more times in SQL (--documents 20000 --copies 4: "
+                             "100,000 documents in minutes)")  # fmt: skip
     args = parser.parse_args(argv)
-    if args.documents < 1:
-        parser.error("--documents must be at least 1")
+    if args.documents < 1 or args.copies < 0:
+        parser.error("--documents must be at least 1 and --copies at least 0")
     _setup()
     from django.db import connection
 
@@ -219,7 +269,8 @@ def main(argv=None):
         with connection.cursor() as cursor:  # a scratch file need not survive a crash
             cursor.execute("PRAGMA synchronous = OFF")
     try:
-        differences, _ = run(documents=args.documents, adjusted=args.adjusted, repeat=args.repeat, seed=args.seed)
+        differences, _ = run(documents=args.documents, adjusted=args.adjusted, repeat=args.repeat, seed=args.seed,
+                             copies=args.copies)  # fmt: skip
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
     return 1 if differences else 0

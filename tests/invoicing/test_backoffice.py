@@ -89,6 +89,20 @@ def test_list_filters_return_documents_and_search_by_number(accountant_client):
     assert plain.number in html and refund.number not in html
 
 
+def test_the_partner_filter_is_one_select_that_keeps_the_search_and_all_clears_it(accountant_client):
+    first, second = factories.posted(factories.invoice()), factories.posted(factories.invoice())
+    url = reverse("admin:invoicing_invoice_changelist")
+    response = accountant_client.get(url, {"q": "INV", "partner__id__exact": first.partner_id})
+    html = response.content.decode()
+    assert first.number in html and second.number not in html
+    form = html[html.index('class="filter-select"') : html.index("</form>", html.index('class="filter-select"'))]
+    assert '<input type="hidden" name="q" value="INV">' in form
+    assert f'<option value="{first.partner_id}" selected>' in form and f'<option value="{second.partner_id}">' in form
+    response = accountant_client.get(url, {"q": "INV", "partner__id__exact": ""})  # "All" submitted by the form
+    html = response.content.decode()
+    assert response.status_code == 200 and first.number in html and second.number in html
+
+
 def test_bills_list_shows_bills_only(accountant_client):
     bill, invoice = factories.posted(factories.bill()), factories.posted(factories.invoice())
     html = accountant_client.get(reverse("admin:invoicing_bill_changelist")).content.decode()
