@@ -63,8 +63,8 @@ seed: $(STAMP) ## Load the demo data (idempotent)
 check-balances: $(STAMP) ## Audit every stored balance and status against its lines, payments, corrections and returns
 	$(BIN)/python manage.py check_balances
 
-bench: $(STAMP) ## One table: cards, lists, draft save, services, reports on N scratch documents built through the services (make bench N=5000 RUNS=7)
-	$(BIN)/python -m bench.pages --documents $(or $(N),1000) --runs $(or $(RUNS),7)
+bench: $(STAMP) ## One table: cards, lists, draft save, services, reports on N documents, beside django-ledger 0.8.5 (make bench N=5000 RUNS=7 PEER=0)
+	$(BIN)/python -m bench.pages --documents $(or $(N),1000) --runs $(or $(RUNS),7) $(if $(filter 0,$(PEER)),--no-peer)
 
 loadtest: $(STAMP) ## Load test: gunicorn (4 workers) on PostgreSQL, N accountants (DATABASE_URL=a scratch database)
 	$(BIN)/python bench/loadtest.py $(LOADTEST_ARGS)
