@@ -37,12 +37,13 @@ def counterpart(scenario, size):
 def ensure_venv(venv=DEFAULT_VENV):
     """The peer's virtualenv, created and filled on first use; its Python."""
     python = venv / "bin" / "python"
-    check = [str(python), "-c", "import django_ledger"]
+    packages, modules = [PEER_PACKAGE], "django_ledger"
+    if os.environ.get("DATABASE_URL"):  # the peer on the same PostgreSQL server as ours
+        packages, modules = [*packages, "psycopg[binary]"], "django_ledger, psycopg"
+    check = [str(python), "-c", f"import {modules}"]
     if python.exists() and subprocess.run(check, capture_output=True).returncode == 0:
         return python
-    steps = [[sys.executable, "-m", "venv", str(venv)], [str(python), "-m", "pip", "install", "--quiet", PEER_PACKAGE]]
-    if os.environ.get("DATABASE_URL"):
-        steps.append([str(python), "-m", "pip", "install", "--quiet", "psycopg[binary]"])
+    steps = [[sys.executable, "-m", "venv", str(venv)], [str(python), "-m", "pip", "install", "--quiet", *packages]]
     for step in steps:
         result = subprocess.run(step, capture_output=True, text=True)
         if result.returncode != 0:
