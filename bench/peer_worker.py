@@ -12,6 +12,7 @@ Each run is one request through Django's test client (or one create → approve 
 way `bench.pages` times Ledgerline's own pages.
 """
 
+import gc
 import json
 import os
 import random
@@ -202,10 +203,15 @@ def main():
         for line in from_stdin:
             command = json.loads(line)
             action = actions[(command["run"], command["size"])]
-            with CaptureQueriesContext(connection) as queries:
-                started = time.perf_counter()
-                action()
-                elapsed = (time.perf_counter() - started) * 1000
+            gc.collect()
+            gc.disable()  # as `bench.pages` does on our side
+            try:
+                with CaptureQueriesContext(connection) as queries:
+                    started = time.perf_counter()
+                    action()
+                    elapsed = (time.perf_counter() - started) * 1000
+            finally:
+                gc.enable()
             print(json.dumps({"queries": len(queries), "ms": elapsed}), flush=True)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
