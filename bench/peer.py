@@ -37,10 +37,16 @@ def counterpart(scenario, size):
 def ensure_venv(venv=DEFAULT_VENV):
     """The peer's virtualenv, created and filled on first use; its Python."""
     python = venv / "bin" / "python"
-    packages, modules = [PEER_PACKAGE], "django_ledger"
+    import django
+
+    # Our Django release under the peer too (pip alone would take the newest): the ratio compares the two apps,
+    # not two Django releases.
+    ours = f"Django=={django.get_version()}"
+    packages, modules = [PEER_PACKAGE, ours], "django_ledger"
     if os.environ.get("DATABASE_URL"):  # the peer on the same PostgreSQL server as ours
         packages, modules = [*packages, "psycopg[binary]"], "django_ledger, psycopg"
-    check = [str(python), "-c", f"import {modules}"]
+    same = f"import django, {modules}; assert django.get_version() == {django.get_version()!r}"
+    check = [str(python), "-c", same]
     if python.exists() and subprocess.run(check, capture_output=True).returncode == 0:
         return python
     steps = [[sys.executable, "-m", "venv", str(venv)], [str(python), "-m", "pip", "install", "--quiet", *packages]]

@@ -91,7 +91,7 @@ class PeerData:
 
         self.rng = random.Random(seed)
         self.user = get_user_model().objects.create_user("bench", password="bench", is_staff=True)
-        self.entity = EntityModel.create_entity(name="Bench Inc", use_accrual_method=True, admin=self.user,
+        self.entity = EntityModel.create_entity(name="Bench Inc", use_accrual_method=False, admin=self.user,
                                                 fy_start_month=1)  # fmt: skip
         coa = self.entity.create_chart_of_accounts(assign_as_default=True, commit=True)
         self.entity.populate_default_coa(coa_model=coa, activate_accounts=True)
@@ -122,7 +122,9 @@ class PeerData:
         ]
         for _ in range(documents):
             self.bill(self.rng.randint(1, 3), when=timedelta(days=self.rng.randint(0, 120)))
-        self.sized = {size: self.bill(size) for size in (10, 200)}
+        # The counterparts of our posted cards are approved bills (a bill is reviewed before it is approved).
+        self.sized = {size: self.approved(self.bill(size)) for size in (10, 200)}
+        self.draft_200 = self.bill(200)  # the update page's editable lines
 
     def bill(self, lines, when=timedelta(0)):
         """A draft bill of `lines` item lines, as django-ledger's own data generator makes one."""
@@ -148,6 +150,11 @@ class PeerData:
         bill.update_amount_due(itemtxs_qs=rows)
         bill.itemtransactionmodel_set.bulk_create(rows)
         bill.save()
+        return bill
+
+    def approved(self, bill):
+        bill.mark_as_review(commit=True)
+        bill.mark_as_approved(user_model=self.user, entity_slug=self.entity.slug, commit=True)
         return bill
 
     def create_approve_pay(self):
@@ -191,7 +198,7 @@ def main():
             return action
 
         actions = {
-            ("bill update", "200 lines"): page("bill-update", data.sized[200]),
+            ("bill update", "200 lines"): page("bill-update", data.draft_200),
             ("bill detail", "10 lines"): page("bill-detail", data.sized[10]),
             ("bill detail", "200 lines"): page("bill-detail", data.sized[200]),
             ("bill list", "one page"): page("bill-list"),
