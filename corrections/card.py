@@ -17,11 +17,12 @@ def card_chain(document, ctx) -> Chain:
     """The chain of the document's original, read once per card: the tab, the footer and the debt
     rows all get the same instance, so the card's query count does not grow with the chain."""
     original_id = document.original_id or document.pk
-    # On an original's card its lines are loaded already: the chain reads only its corrections' lines.
+    # On an original's card its lines are loaded already, and when it has no correction it is the whole chain.
     lines = ctx.lines if original_id == document.pk else None
+    alone = [document] if original_id == document.pk and not ctx.may_have("corrections") else None
     return ctx.remember(
         ("corrections.chain", original_id),
-        lambda: chain_of(original=Document(pk=original_id), original_lines=lines),
+        lambda: chain_of(original=Document(pk=original_id), original_lines=lines, documents=alone),
     )
 
 

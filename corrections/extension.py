@@ -1,6 +1,6 @@
 """The corrections app's one object in the core: `CorrectionsExtension`, registered in `apps.py`."""
 
-from corrections import balances, card, demo, rules, services
+from corrections import balances, card, demo, rules, selectors, services
 from invoicing import registry
 
 
@@ -23,6 +23,9 @@ class CorrectionsExtension(registry.DocumentExtension):
 
     def after_transition(self, document, name, ctx):
         services.correction_after_transition(document=document, name=name, user=ctx.user)
+
+    def card_exists(self):
+        return {"corrections": selectors.corrections_exist()}
 
     def card_actions(self, document, ctx):
         return card.card_actions(document, ctx)

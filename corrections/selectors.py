@@ -8,7 +8,7 @@ they are shown or copied (`load_lines`).
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
 
 from invoicing.amounts import ZERO, Amounts
 from invoicing.models import POSTED_STATUSES, Document, DocumentLine, Status, Tax
@@ -29,6 +29,11 @@ def _taxes_named(documents, known):
     ids = {int(tax_id) for document in documents for tax_id in document.tax_amounts}
     missing = ids - set(known)
     return {**known, **(Tax.objects.in_bulk(missing) if missing else {})}
+
+
+def corrections_exist():
+    """Whether a document has corrections, correlated on OuterRef("pk") (the card's `card_exists`)."""
+    return Exists(Document.objects.filter(original=OuterRef("pk")))
 
 
 def is_counted(correction):
@@ -98,11 +103,13 @@ def _chain_order(document):
     return (document.correction_index is None, document.correction_index or 0, document.pk)
 
 
-def chain_of(*, original, original_lines=None):
-    """The whole chain of `original` from stored amounts: one query for its documents, one more for the names
-    of their taxes unless the original's lines, when the caller has them loaded (`original_lines`, with their
-    taxes), name them all."""
-    documents = list(Document.objects.filter(Q(pk=original.pk) | Q(original_id=original.pk)).select_related("type"))
+def chain_of(*, original, original_lines=None, documents=None):
+    """The whole chain of `original` from stored amounts: one query for its documents (none when the caller
+    has them: `documents`), one more for the names of their taxes unless the original's lines, when the caller
+    has them loaded (`original_lines`, with their taxes), name them all."""
+    if documents is None:
+        documents = Document.objects.filter(Q(pk=original.pk) | Q(original_id=original.pk)).select_related("type")
+    documents = list(documents)
     original = next(d for d in documents if d.pk == original.pk)
     corrections = sorted((d for d in documents if d.pk != original.pk), key=_chain_order)
     known = {}

@@ -89,9 +89,11 @@ def card_context(*, document, request, kind, lines=None):
     user = request.user
     if lines is None:
         lines = selectors.document_lines(document=document)
-    payments = [] if document.status == Status.DRAFT else selectors.document_payments(document=document)
+    found = selectors.card_found(document=document)
+    has_payments = document.status != Status.DRAFT and found.get("payments", True)
+    payments = selectors.document_payments(document=document) if has_payments else []
     selectors.attach_loaded(document=document, lines=lines, payments=payments)
-    ctx = registry.HookContext(user=user, request=request, lines=lines, payments=payments)
+    ctx = registry.HookContext(user=user, request=request, lines=lines, payments=payments, found=found)
     with guards_checked_once(ctx):
         transitions = transition_buttons(document, user)
     line_headers, line_rows = _line_rows(document, lines, ctx)

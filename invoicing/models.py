@@ -367,9 +367,10 @@ def _dependents_refusal(document):
 def document_allocations(document, ctx=None):
     """Every allocation touching a document (reversed ones too), oldest first, with both documents joined;
     read once per context (the guards, the Debt tab and the card share it)."""
-    if document.original_id:  # a correction's balance is always 0 (its original carries it): never allocated
-        return []
     ctx = ctx or registry.current_context()
+    # A correction's balance is always 0 (its original carries it): never allocated.
+    if document.original_id or not ctx.may_have("allocations"):
+        return []
     return ctx.remember(
         ("allocations", document.pk),
         lambda: list(

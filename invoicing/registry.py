@@ -24,6 +24,12 @@ class HookContext:
     payments: list | None = None
     locking: bool = False  # inside the transition's transaction: a guard may lock the rows it checks
     cache: dict = field(default_factory=dict)
+    # {name: bool} of the `card_exists` answers read with the card's document: what it has rows of.
+    found: dict = field(default_factory=dict)
+
+    def may_have(self, name):
+        """False only when the card's query of its document found no such rows: nothing to read."""
+        return self.found.get(name, True)
 
     def remember(self, key, compute):
         """`compute()` once per context: what several hooks of one card need is read once."""
@@ -131,6 +137,11 @@ class DocumentExtension:
         """Runs inside the transition's transaction, the document locked and its new status saved."""
 
     # ---- the card, the print view and the Debt tab
+    def card_exists(self):
+        """{name: Exists(..., correlated on OuterRef("pk"))}: rows the card reads. The card's query of its
+        document answers them, and `ctx.may_have(name)` then spares the hooks a query for what isn't there."""
+        return {}
+
     def card_actions(self, document, ctx):
         return []
 
@@ -191,6 +202,10 @@ def first_message(method, *args):
 def collect(method, *args):
     """Every extension's answer to a list-returning hook, concatenated."""
     return [row for extension in _extensions for row in (getattr(extension, method)(*args) or [])]
+
+
+def card_exists():
+    return {name: exists for e in _extensions for name, exists in e.card_exists().items()}
 
 
 def list_columns():

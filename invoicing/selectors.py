@@ -9,6 +9,7 @@ from django.db.models import (
     CharField,
     Count,
     DecimalField,
+    Exists,
     F,
     OuterRef,
     Q,
@@ -52,6 +53,30 @@ def document_list(*, queryset=None):
     """Documents with what a list row shows, joined or annotated: no query per row."""
     queryset = Document.objects.all() if queryset is None else queryset
     return with_payment_count(queryset.select_related("type", "partner", "company", "original"))
+
+
+_FOUND = "found_"
+
+
+def card_document_queryset(*, queryset=None):
+    """The documents as a card reads its own: with what its header shows joined, and whether it has payments,
+    allocations and each extension's rows (`registry.card_exists`), answered in the same query (`card_found`)."""
+    pk = OuterRef("pk")
+    exists = {
+        "payments": Exists(Payment.objects.filter(document=pk)),
+        "allocations": Exists(Allocation.objects.filter(Q(receivable=pk) | Q(payable=pk))),
+        **registry.card_exists(),
+    }
+    # No `payment_count`: the card's status words come from its payments, read when `found_payments`.
+    queryset = Document.objects.all() if queryset is None else queryset
+    return queryset.select_related("type", "partner", "company", "original").annotate(
+        **{_FOUND + name: e for name, e in exists.items()}
+    )
+
+
+def card_found(*, document):
+    """{name: bool} of a document read through `card_document_queryset` ({} otherwise: nothing is known)."""
+    return {name[len(_FOUND) :]: value for name, value in vars(document).items() if name.startswith(_FOUND)}
 
 
 def with_payment_count(queryset):
@@ -649,14 +674,24 @@ def line_initial(*, lines):
     ]
 
 
+def _has_payments(document):
+    """Payments not reversed: from the list's `payment_count`, the card's loaded payments, or one query."""
+    count = getattr(document, "payment_count", None)
+    if count is not None:
+        return bool(count)
+    loaded = getattr(document, "_prefetched_objects_cache", {}).get("payments")
+    if loaded is not None:
+        return any(not payment.is_reversed for payment in loaded)
+    return document.payments.filter(reversed_at__isnull=True).exists()
+
+
 def status_words(*, document, has_payments=None):
     """What a document's status says (SPEC 4 "Paid and settled"): "Paid" only when money moved; a
     document settled without payment is "Settled by credit", a correction "Settled against <original>"."""
     if document.status != Status.PAID:
         return document.get_status_display()
     if has_payments is None:
-        count = getattr(document, "payment_count", None)
-        has_payments = bool(count) if count is not None else document.payments.filter(reversed_at__isnull=True).exists()
+        has_payments = _has_payments(document)
     if has_payments:
         return document.get_status_display()
     if document.original_id:

@@ -1,7 +1,7 @@
 """The returns app's one object in the core: `ReturnsExtension`, registered in `apps.py`."""
 
 from invoicing import registry
-from returns import card, demo, rules, services
+from returns import card, demo, rules, selectors, services
 
 
 class ReturnsExtension(registry.DocumentExtension):
@@ -24,6 +24,9 @@ class ReturnsExtension(registry.DocumentExtension):
 
     def after_transition(self, document, name, ctx):
         services.after_transition(document=document, name=name, user=ctx.user)
+
+    def card_exists(self):
+        return {"returns": selectors.returns_exist()}
 
     def card_actions(self, document, ctx):
         return card.card_actions(document, ctx)

@@ -5,7 +5,7 @@ they give back (`DocumentLine.source_line`). Corrections of a return (`original`
 the corrections app: only the returns themselves count here.
 """
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from invoicing.aggregates import exact_field, exact_sum
@@ -109,6 +109,14 @@ def _returns_of(document):
 
 def _returns_of_line(document):
     return Q(source_line__document_id__in=_document_and_corrections(document))
+
+
+def returns_exist():
+    """Whether returns were made from a document or its corrections, correlated on OuterRef("pk") (the card's
+    `card_exists`): lines whose source line is on one of them."""
+    document = OuterRef(OuterRef("pk"))
+    sources = Document.objects.filter(Q(pk=document) | Q(original_id=document)).values("pk")
+    return Exists(DocumentLine.objects.filter(source_line__document_id__in=sources))
 
 
 def document_returns(*, document):
