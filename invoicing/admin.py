@@ -11,7 +11,6 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
-from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
@@ -19,12 +18,12 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
 from invoicing import card, registry, selectors, services
-from invoicing.formatting import format_money
+from invoicing.changelist import DocumentChangeList
+from invoicing.formatting import format_date, format_money
 from invoicing.forms import (
     AllocationForm,
     BoundedModelMultipleChoiceField,
@@ -91,14 +90,6 @@ def amount_cell(value, currency, title=""):
         format_html(' title="{}"', title) if title else "",
         format_money(value, currency),
     )
-
-
-class DocumentChangeList(ChangeList):
-    """The list of documents, with the totals of the shown rows per currency (no query more)."""
-
-    def get_results(self, request):
-        super().get_results(request)
-        self.currency_totals = selectors.page_totals(rows=self.result_list)
 
 
 def _csv_text(value):
@@ -226,12 +217,12 @@ class DocumentAdmin(admin.ModelAdmin):
 
     @admin.display(description="Balance", ordering="balance_due")
     def balance(self, document):
-        line = selectors.money_summary(document=document).balance
-        if line is None:
+        balance = selectors.balance_line(document=document)
+        if balance is None:
             return ""
-        if line.key == "open_credit":
-            return amount_cell(-line.amount, document.currency, title="Open credit")
-        return amount_cell(line.amount, document.currency)
+        if balance.key == "open_credit":
+            return amount_cell(-balance.amount, document.currency, title="Open credit")
+        return amount_cell(balance.amount, document.currency)
 
     @admin.display(description="Due", ordering="due_date")
     def due(self, document):
@@ -242,7 +233,7 @@ class DocumentAdmin(admin.ModelAdmin):
             '<span class="due{}"{}>{}</span>',
             " overdue" if overdue else "",
             mark_safe(' title="Overdue"') if overdue else "",
-            date_format(document.due_date, "SHORT_DATE_FORMAT"),
+            format_date(document.due_date, "SHORT_DATE_FORMAT"),
         )
 
     def get_list_display_links(self, request, list_display):

@@ -25,6 +25,7 @@ from djmoney.money import Money
 from invoicing import registry
 from invoicing.aggregates import exact_difference, exact_field, exact_sum
 from invoicing.amounts import round_money
+from invoicing.formatting import format_date
 from invoicing.models import (
     POSTED_STATUSES,
     ZERO,
@@ -108,7 +109,7 @@ def list_name(*, document):
     """How a list names a document: its number; a draft (no number yet) by its partner and date."""
     if document.number:
         return document.number
-    return f"Draft · {document.partner} · {date_format(document.date, 'SHORT_DATE_FORMAT')}"
+    return f"Draft · {document.partner} · {format_date(document.date, 'SHORT_DATE_FORMAT')}"
 
 
 def is_overdue(*, document, today=None):
@@ -724,6 +725,16 @@ class MoneySummary:
         return self.line("open_credit") or self.line("balance_due")
 
 
+def balance_line(*, document):
+    """The money summary's balance line ("Balance due", or "Open credit" as a positive amount) on its own, for a
+    list row: None on drafts, canceled documents and corrections (their balance is their original's)."""
+    if not document.is_posted or document.original_id:
+        return None
+    if document.balance_due < 0:
+        return SummaryLine("open_credit", "Open credit", -document.balance_due)
+    return SummaryLine("balance_due", "Balance due", document.balance_due)
+
+
 def money_summary(*, document, payments=None):
     """Where a document's money stands, one line each (ARCHITECTURE "Presentation"): its total (the effective
     total when corrected), what was paid, what was credited or allocated, the balance due or open credit and
@@ -743,10 +754,7 @@ def money_summary(*, document, payments=None):
             lines.append(SummaryLine("paid", paid, document.net_paid))
         if document.allocated:
             lines.append(SummaryLine("credited", "Credited / allocated", document.allocated))
-        if document.balance_due < 0:
-            lines.append(SummaryLine("open_credit", "Open credit", -document.balance_due))
-        else:
-            lines.append(SummaryLine("balance_due", "Balance due", document.balance_due))
+        lines.append(balance_line(document=document))
     if document.status == Status.PAID:
         lines.append(SummaryLine("settled", "Settled", text=words))
     return MoneySummary(document.currency, tuple(lines), words)

@@ -4,6 +4,7 @@ import html
 from decimal import Decimal
 
 from django import forms, template
+from django.contrib.admin.templatetags import admin_list
 from django.utils.html import escape, format_html_join
 from django.utils.safestring import mark_safe
 
@@ -130,6 +131,22 @@ def posted_line_rows(rows, currency):
         html_cells += [f'<td class="num">{_text(cell)}</td>' for cell in row["extra"]]
         out.append(f"<tr>{''.join(html_cells)}</tr>")
     return mark_safe("\n".join(out))
+
+
+@register.inclusion_tag("admin/change_list_results.html")
+def document_result_list(cl):
+    """The admin's `{% result_list cl %}`, each row's cells from `DocumentChangeList.rows_html` in one piece."""
+    rows = cl.rows_html()
+    if rows is None:
+        return admin_list.result_list(cl)
+    headers = list(admin_list.result_headers(cl))
+    return {
+        "cl": cl,
+        "result_hidden_fields": list(admin_list.result_hidden_fields(cl)),
+        "result_headers": headers,
+        "num_sorted_fields": sum(1 for header in headers if header["sortable"] and header["sorted"]),
+        "results": [[row] for row in rows],
+    }
 
 
 @register.filter
