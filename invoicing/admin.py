@@ -362,8 +362,6 @@ class DocumentAdmin(admin.ModelAdmin):
         else:
             form = form_class(instance=instance, initial=self._initial_header(request, obj))
             formset = formset_class(prefix="lines", initial=selectors.line_initial(lines=lines), kept=kept)
-            for line_form, line in zip(formset.forms, lines, strict=False):
-                line_form.stored_total = line.amount_total
         admin_form = helpers.AdminForm(
             form,
             list(self.get_fieldsets(request, obj)),
@@ -387,6 +385,8 @@ class DocumentAdmin(admin.ModelAdmin):
             "lines_editor": formset,
             "line_preview_data": formset.preview_data,
             "editor_lines": lines,
+            # What each stored line comes to, shown until the user edits it (the preview takes over).
+            "line_totals": [] if formset.is_bound else [line.amount_total for line in lines],
             **(extra_context or {}),
         }
         return self.render_change_form(request, context, add=obj is None, change=obj is not None, obj=obj,

@@ -152,8 +152,6 @@ class BaseLineFormSet(forms.BaseFormSet):
         taxes = list(Tax.objects.all())
         self.item_choices = [("", "---------"), *((i.pk, str(i)) for i in items)]
         self.tax_choices = [(t.pk, t.name) for t in taxes]
-        for form in self.forms:
-            self._share_choices(form)
         self.preview_data = {
             "items": {
                 i.pk: {"description": i.name, "price": str(i.default_price),
@@ -163,6 +161,17 @@ class BaseLineFormSet(forms.BaseFormSet):
             "rates": {t.pk: str(t.rate) for t in taxes},
             "minor_units": {code: str(minor_unit_exponent(code)) for code in settings.CURRENCIES},
         }  # fmt: skip
+
+    def __getitem__(self, index):
+        # A template looks `lines_editor.management_form` up as a key first, and `BaseFormSet` answers keys from
+        # its forms: a name is not an index, so no form per line is built to find that out.
+        if not isinstance(index, int):
+            raise TypeError(f"{type(self).__name__} indices are integers, not {type(index).__name__}.")
+        return super().__getitem__(index)
+
+    def _construct_form(self, i, **kwargs):
+        # Forms are built when first asked for: an editor that was not posted renders from `initial` alone.
+        return self._share_choices(super()._construct_form(i, **kwargs))
 
     def _share_choices(self, form):
         form.fields["item"].choices = self.item_choices

@@ -36,31 +36,36 @@ def _attrs(attrs):
         if value is True:
             out.append(f" {name}")
         elif value is not False and value is not None:
-            out.append(f' {name}="{escape(value)}"')
+            out.append(f' {name}="{html.escape(str(value))}"')
     return "".join(out)
 
 
-def _input_html(field):
-    """A line's input, checkbox or checkboxes: the HTML of the field's widget, with its attributes, value and
-    id, built here rather than through the widget's template (a 500-line editor has ~4,000 of them). Plain
-    <input>s, the same as the widget renders: the editor works without JavaScript."""
-    widget = field.field.widget
-    attrs = field.build_widget_attrs(widget.build_attrs(widget.attrs, {"id": field.auto_id} if field.auto_id else {}))
-    value = field.value()
+def _widget_html(field, name, attrs, value):
+    """The HTML of a form field's widget (an <input>, a checkbox or checkboxes) named `name` with `attrs` and
+    `value`, as the widget's template renders it, without a template render (a 500-line editor has ~4,000).
+    Plain <input>s: the editor works without JavaScript."""
+    widget = field.widget
     if isinstance(widget, forms.CheckboxSelectMultiple):
         chosen = {str(v) for v in (value or ())}
         base_id = attrs.pop("id", None)
         boxes = []
-        for index, (choice, label) in enumerate(field.field.choices):
+        for index, (choice, label) in enumerate(field.choices):
             box = {**attrs, "id": f"{base_id}_{index}" if base_id else None, "value": choice}
             box["checked"] = str(choice) in chosen
-            boxes.append(f'<label><input type="checkbox" name="{escape(field.html_name)}"{_attrs(box)}> '
-                         f"{escape(label)}</label>")  # fmt: skip
+            boxes.append(f'<label><input type="checkbox" name="{html.escape(name)}"{_attrs(box)}> '
+                         f"{html.escape(str(label))}</label>")  # fmt: skip
         return "".join(boxes)
     if isinstance(widget, forms.CheckboxInput):
         attrs["checked"] = widget.check_test(value)
     attrs["value"] = widget.format_value(value)
-    return f'<input type="{widget.input_type}" name="{escape(field.html_name)}"{_attrs(attrs)}>'
+    return f'<input type="{widget.input_type}" name="{html.escape(name)}"{_attrs(attrs)}>'
+
+
+def _input_html(field):
+    """A bound field's input(s) (see `_widget_html`)."""
+    widget = field.field.widget
+    attrs = field.build_widget_attrs(widget.build_attrs(widget.attrs, {"id": field.auto_id} if field.auto_id else {}))
+    return _widget_html(field.field, field.html_name, attrs, field.value())
 
 
 @register.simple_tag
@@ -69,28 +74,78 @@ def plain_input(field):
     return mark_safe(_input_html(field))
 
 
-@register.simple_tag
-def line_row(form, item_options):
-    """One row of the lines editor (and its errors), built in one pass: plain inputs and the page's item
-    <option>s with this line's item selected. No template render per row or per widget."""
-    item = form["item"]
-    total = getattr(form, "stored_total", None)
+_LINE_INPUTS = ("id", "position", "description", "quantity", "unit_price", "discount", "taxes", "DELETE")
+
+
+def _line_row_html(inputs, item_select, total, errors):
     cells = [
-        f"<td>{_input_html(form['id'])}{_input_html(form['position'])}</td>",
-        f'<td><select name="{escape(item.html_name)}" id="{escape(item.auto_id)}" aria-label="Item">'
-        f"{with_selected(item_options, item.value())}</select></td>",
-        f"<td>{_input_html(form['description'])}</td>",
-        *(f'<td class="num">{_input_html(form[name])}</td>' for name in ("quantity", "unit_price", "discount")),
-        f'<td class="line-taxes">{_input_html(form["taxes"])}</td>',
-        f'<td class="num line-total">{"—" if total in (None, "") else escape(total)}</td>',
-        f"<td>{_input_html(form['DELETE'])}</td>",
+        f"<td>{inputs['id']}{inputs['position']}</td>",
+        f"<td>{item_select}</td>",
+        f"<td>{inputs['description']}</td>",
+        *(f'<td class="num">{inputs[name]}</td>' for name in ("quantity", "unit_price", "discount")),
+        f'<td class="line-taxes">{inputs["taxes"]}</td>',
+        f'<td class="num line-total">{"—" if total in (None, "") else html.escape(str(total))}</td>',
+        f"<td>{inputs['DELETE']}</td>",
     ]
-    errors = form.errors
-    html = f'<tr class="line-row{" errors" if errors else ""}">{"".join(cells)}</tr>'
+    row = f'<tr class="line-row{" errors" if errors else ""}">{"".join(cells)}</tr>'
     if errors:
-        messages = " ".join(f'<span class="errorlist">{escape(e)}</span>' for es in errors.values() for e in es)
-        html += f'<tr class="line-errors"><td colspan="9">{messages} </td></tr>'
-    return mark_safe(html)
+        messages = " ".join(
+            f'<span class="errorlist">{html.escape(str(e))}</span>' for es in errors.values() for e in es
+        )
+        row += f'<tr class="line-errors"><td colspan="9">{messages} </td></tr>'
+    return row
+
+
+def _item_select(name, auto_id, item_options, value):
+    """The item <select>: the page's <option>s (`options_once`) with this line's item selected."""
+    return (f'<select name="{html.escape(name)}" id="{html.escape(auto_id)}" aria-label="Item">'
+            f"{with_selected(item_options, value)}</select>")  # fmt: skip
+
+
+@register.simple_tag
+def line_row(form, item_options, total=None):
+    """One row of the lines editor from a form (with its errors), built in one pass: plain inputs and the page's
+    item <option>s with this line's item selected. No template render per row or per widget."""
+    item = form["item"]
+    inputs = {name: _input_html(form[name]) for name in _LINE_INPUTS}
+    return mark_safe(_line_row_html(inputs, _item_select(item.html_name, item.auto_id, item_options, item.value()),
+                                    total, form.errors))  # fmt: skip
+
+
+@register.simple_tag
+def line_rows(formset, item_options, totals=()):
+    """`{% line_rows lines_editor item_options line_totals %}`: every row of the lines editor, `totals` the
+    stored lines' totals. A posted formset's rows come from its forms (their values and errors, `line_row`).
+    One that was not posted holds nothing but its initial data, and its rows are built from that: each field's
+    widget and attributes are looked up once, on the empty form, instead of on a form per line (each form
+    deep-copies its fields: a fifth of a 500-line editor)."""
+    if formset.is_bound:
+        return mark_safe("".join(line_row(form, item_options) for form in formset.forms))
+    shared = formset.empty_form
+    fields = {name: shared.fields[name] for name in _LINE_INPUTS}
+    widget_attrs = {name: field.widget.build_attrs(field.widget.attrs) for name, field in fields.items()}
+    initial_count = formset.initial_form_count()
+    rows = []
+    for index in range(formset.total_form_count()):
+        initial = formset.initial[index] if index < initial_count else {}
+        prefix = formset.add_prefix(index)
+        inputs = {}
+        for name, field in fields.items():
+            html_name = f"{prefix}-{name}"
+            attrs = {**widget_attrs[name], "id": shared.auto_id % html_name}
+            inputs[name] = _widget_html(field, html_name, attrs, field.prepare_value(_initial(initial, name, field)))
+        item_name = f"{prefix}-item"
+        item = shared.fields["item"].prepare_value(_initial(initial, "item", shared.fields["item"]))
+        select = _item_select(item_name, shared.auto_id % item_name, item_options, item)
+        total = totals[index] if index < len(totals) else None
+        rows.append(_line_row_html(inputs, select, total, {}))
+    return mark_safe("".join(rows))
+
+
+def _initial(initial, name, field):
+    """What a form shows in an unbound field (`Form.get_initial_for_field`)."""
+    value = initial.get(name, field.initial)
+    return value() if callable(value) else value
 
 
 def _text(value):
