@@ -15,26 +15,13 @@ ours, one run each in turn, and the table adds its queries, its median and the r
 Times go to the output, never into assertions."""
 
 import argparse
-import contextlib
-import gc
 import os
 import statistics
 import sys
 import time
 
 from bench.reports import _setup
-
-
-@contextlib.contextmanager
-def _no_collection():
-    """As `timeit` does (and the peer's worker): collect first, then no garbage collection inside the timed
-    run, so a collection the data build left pending is not counted as the page's time."""
-    gc.collect()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
+from bench.timing import no_collection
 
 
 def _timed(action, runs, peer=None, scenario=None):
@@ -50,7 +37,7 @@ def _timed(action, runs, peer=None, scenario=None):
     timings, peer_runs = [], []
     for _ in range(runs):
         connection.queries_log.clear()
-        with _no_collection(), CaptureQueriesContext(connection) as queries:
+        with no_collection(), CaptureQueriesContext(connection) as queries:
             started = time.perf_counter()
             action()
             timings.append((time.perf_counter() - started) * 1000)

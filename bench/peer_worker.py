@@ -211,7 +211,7 @@ def main():
             command = json.loads(line)
             action = actions[(command["run"], command["size"])]
             gc.collect()
-            gc.disable()  # as `bench.pages` does on our side
+            gc.disable()  # as `bench.timing.no_collection` does on our side
             try:
                 with CaptureQueriesContext(connection) as queries:
                     started = time.perf_counter()
