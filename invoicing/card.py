@@ -121,7 +121,7 @@ def card_context(*, document, request, kind, lines=None):
             "footer": footer,
             # A correction's debt is settled against its original: payments go to the original.
             "can_pay": document.is_posted and not document.original_id and user.has_perm("invoicing.add_payment"),
-            "counterparts": _counterparts(document, may_allocate),
+            "counterparts": _counterparts(document, may_allocate and ctx.may_have("open_counterparts")),
             "may_reverse_payments": document.is_posted and user.has_perm("invoicing.reverse_payment"),
             "allocate_url_name": f"admin:invoicing_{model}_allocate",
             "payment_reverse_url_name": f"admin:invoicing_{model}_payment_reverse",

@@ -63,9 +63,22 @@ def card_document_queryset(*, queryset=None):
     """The documents as a card reads its own: with what its header shows joined, and whether it has payments,
     allocations and each extension's rows (`registry.card_exists`), answered in the same query (`card_found`)."""
     pk = OuterRef("pk")
+    # Any other posted document of the partner with something open, in the same company and currency: without
+    # one, the box of open counterparts (`document_open_counterparts`) has nothing to show.
+    open_elsewhere = (
+        Document.objects.filter(
+            partner_id=OuterRef("partner_id"),
+            company_id=OuterRef("company_id"),
+            currency=OuterRef("currency"),
+            status__in=POSTED_STATUSES,
+        )
+        .exclude(pk=pk)
+        .exclude(balance_due=0)
+    )
     exists = {
         "payments": Exists(Payment.objects.filter(document=pk)),
         "allocations": Exists(Allocation.objects.filter(Q(receivable=pk) | Q(payable=pk))),
+        "open_counterparts": Exists(open_elsewhere),
         **registry.card_exists(),
     }
     # No `payment_count`: the card's status words come from its payments, read when `found_payments`.
