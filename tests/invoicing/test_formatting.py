@@ -5,13 +5,12 @@ from datetime import date
 from decimal import Decimal
 
 from babel.numbers import format_currency
+from django.utils.formats import date_format
+from django.utils.translation import override
 from hypothesis import given
 from hypothesis import strategies as st
 
 from invoicing.amounts import round_money
-from django.utils.formats import date_format
-from django.utils.translation import override
-
 from invoicing.formatting import LOCALE, format_date, format_money
 
 CURRENCIES = ["USD", "EUR", "JPY", "KWD", "BHD", "CLF", "ISK", "HUF", "VND", "TND", "CHF", "GBP"]
