@@ -103,3 +103,12 @@ def test_the_card_shows_the_debt_tab(client):
     content = client.get(invoice.get_absolute_url()).content.decode()
     assert 'href="#tab-debt"' in content and 'id="debt-rows"' in content
     assert "60.00 USD" in content
+
+
+def test_debt_tab_writes_amounts_and_dates_as_the_rest_of_the_card():
+    invoice = posted_invoice(amount="1234.50")
+    payment = factories.pay(invoice, "1000.00")
+    _, html = render_tab(invoice)
+    assert '<td class="num">1,234.50 USD</td>' in html and "-1,000.00 USD" in html
+    assert f"<td>{payment.date.day} {payment.date:%b %Y}</td>" in html
+    assert "<strong>234.50 USD</strong>" in html
