@@ -18,11 +18,12 @@ def card_chain(document, ctx) -> Chain:
     rows all get the same instance, so the card's query count does not grow with the chain."""
     original_id = document.original_id or document.pk
     # On an original's card its lines are loaded already, and when it has no correction it is the whole chain.
-    lines = ctx.lines if original_id == document.pk else None
-    alone = [document] if original_id == document.pk and not ctx.may_have("corrections") else None
+    mine = original_id == document.pk
+    lines, taxes = (ctx.lines, ctx.taxes) if mine else (None, None)
+    alone = [document] if mine and not ctx.may_have("corrections") else None
     return ctx.remember(
         ("corrections.chain", original_id),
-        lambda: chain_of(original=Document(pk=original_id), original_lines=lines, documents=alone),
+        lambda: chain_of(original=Document(pk=original_id), original_lines=lines, known_taxes=taxes, documents=alone),
     )
 
 

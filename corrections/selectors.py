@@ -103,10 +103,11 @@ def _chain_order(document):
     return (document.correction_index is None, document.correction_index or 0, document.pk)
 
 
-def chain_of(*, original, original_lines=None, documents=None):
+def chain_of(*, original, original_lines=None, known_taxes=None, documents=None):
     """The whole chain of `original` from stored amounts: one query for its documents (none when the caller
     has them: `documents`), one more for the names of their taxes unless the original's lines, when the caller
-    has them loaded (`original_lines`, with their taxes), name them all."""
+    has them loaded (`original_lines`, with their taxes; `known_taxes`, {id: Tax} of those, if at hand), name
+    them all."""
     if documents is None:
         documents = Document.objects.filter(Q(pk=original.pk) | Q(original_id=original.pk)).select_related("type")
     documents = list(documents)
@@ -115,7 +116,7 @@ def chain_of(*, original, original_lines=None, documents=None):
     known = {}
     if original_lines is not None:
         attach_loaded(document=original, lines=original_lines)
-        known = {tax.pk: tax for line in original_lines for tax in line.taxes.all()}
+        known = known_taxes or {tax.pk: tax for line in original_lines for tax in line.taxes.all()}
     for correction in corrections:
         correction.original = original  # so labels and links need no query
 

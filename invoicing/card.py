@@ -41,16 +41,17 @@ def transition_buttons(document, user):
     return buttons
 
 
-def _line_rows(document, lines, ctx):
+def _line_rows(document, lines, line_taxes, ctx):
+    """The read-only lines table: each line, its taxes and the extensions' cells."""
     columns = [c for e in registry.extensions() for c in [e.line_columns(document, lines, ctx)] if c]
     columns.sort(key=lambda c: c.order)
     headers = [header for column in columns for header in column.headers]
     rows = []
-    for line in lines:
+    for line, taxes in zip(lines, line_taxes, strict=True):
         extra = []
         for column in columns:
             extra.extend(column.cells.get(line.pk, [""] * len(column.headers)))
-        rows.append({"line": line, "taxes": list(line.taxes.all()), "extra": extra})
+        rows.append({"line": line, "taxes": taxes, "extra": extra})
     return headers, rows
 
 
@@ -59,12 +60,15 @@ def _taxes_of(lines):
     return {tax.pk: tax for line in lines for tax in line.taxes.all()}
 
 
-def totals(document, lines):
+def totals(document, lines, taxes=None):
+    """`taxes`: {id: Tax} of the lines' taxes, when the caller has them."""
     return {
         "untaxed": document.amount_untaxed,
         "tax": document.amount_tax,
         "total": document.amount_total,
-        "per_tax": services.document_tax_breakdown(document=document, taxes=_taxes_of(lines)),
+        "per_tax": services.document_tax_breakdown(
+            document=document, taxes=_taxes_of(lines) if taxes is None else taxes
+        ),
     }
 
 
@@ -87,16 +91,21 @@ def card_context(*, document, request, kind, lines=None):
     if document is None:
         return {"card": None, "kind": kind}
     user = request.user
+    editing = lines is not None
     if lines is None:
         lines = selectors.document_lines(document=document)
+    # Each line's taxes once: every `line.taxes.all()` builds a manager, and a 200-line card asked three times.
+    line_taxes = [list(line.taxes.all()) for line in lines]
+    taxes = {tax.pk: tax for each in line_taxes for tax in each}
     found = selectors.card_found(document=document)
     has_payments = document.status != Status.DRAFT and found.get("payments", True)
     payments = selectors.document_payments(document=document) if has_payments else []
     selectors.attach_loaded(document=document, lines=lines, payments=payments)
-    ctx = registry.HookContext(user=user, request=request, lines=lines, payments=payments, found=found)
+    ctx = registry.HookContext(user=user, request=request, lines=lines, taxes=taxes, payments=payments, found=found)
     with guards_checked_once(ctx):
         transitions = transition_buttons(document, user)
-    line_headers, line_rows = _line_rows(document, lines, ctx)
+    # The editor shows the lines as inputs: the read-only table is for the other cards.
+    line_headers, line_rows = ([], []) if editing else _line_rows(document, lines, line_taxes, ctx)
     actions = sorted(registry.collect("card_actions", document, ctx), key=lambda a: a.order)
     footer = [(label, _as_amount(value)) for label, value in registry.collect("footer_rows", document, ctx)]
     model = "bill" if document.kind == Kind.BILL else "invoice"
@@ -108,7 +117,7 @@ def card_context(*, document, request, kind, lines=None):
             "document": document,
             "lines": line_rows,
             "line_headers": line_headers,
-            "totals": totals(document, lines),
+            "totals": totals(document, lines, taxes),
             "payments": payments,
             "history": history(document, words=summary.words),
             "transitions": transitions,

@@ -21,6 +21,7 @@ class HookContext:
     user: object = None
     request: object = None
     lines: list | None = None  # the document's lines, when the core has loaded them
+    taxes: dict | None = None  # {id: Tax} of those lines' taxes
     payments: list | None = None
     locking: bool = False  # inside the transition's transaction: a guard may lock the rows it checks
     cache: dict = field(default_factory=dict)
