@@ -205,10 +205,6 @@ def collect(method, *args):
     return [row for extension in _extensions for row in (getattr(extension, method)(*args) or [])]
 
 
-def card_exists():
-    return {name: exists for e in _extensions for name, exists in e.card_exists().items()}
-
-
 def list_columns():
     return sorted((c for e in _extensions for c in e.list_columns), key=lambda c: c.order)
 
