@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path, reverse
+from django.urls import get_script_prefix, get_urlconf, path, reverse
 
 # The back office's navigation: model name -> section, in the order shown.
 SECTIONS = {
@@ -54,11 +54,27 @@ class BackOfficeSite(admin.AdminSite):
             *super().get_urls(),
         ]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._sections = {}
+
     def get_app_list(self, request, app_label=None):
-        """Group models by what accountants do (Operations, Settings, Users) instead of by app."""
-        apps = super().get_app_list(request, app_label)
+        """Group models by what accountants do (Operations, Settings, Users) instead of by app. Every page's
+        navigation asks for them, and they follow from the user's permissions alone (no model admin here decides
+        from anything else): built once per set of permissions."""
         if app_label:
-            return apps
+            return super().get_app_list(request, app_label)
+        user = request.user
+        key = (frozenset(user.get_all_permissions()), user.is_superuser, get_script_prefix(), get_urlconf())
+        sections = self._sections.get(key)
+        if sections is None:
+            if len(self._sections) > 256:  # roles are few; a bound all the same
+                self._sections.clear()
+            sections = self._sections[key] = self._grouped(request)
+        return sections
+
+    def _grouped(self, request):
+        apps = super().get_app_list(request)
         models = {m["object_name"].lower(): m for app in apps for m in app["models"]}
         sections = []
         returns = self._return_lists(models)

@@ -4,6 +4,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -452,3 +453,19 @@ def test_lines_editor_inputs_are_the_widgets_own_html_built_without_a_template(a
     html = response.content.decode()
     assert html.count('class="line-row"') == 3 + 1 + 1  # the lines, one empty line, the new row's template
     assert html.count('name="lines-0-taxes"') == 1 and 'name="lines-0-DELETE"' in html
+
+
+def test_navigation_follows_the_users_permissions_as_they_change(client):
+    user = factories.UserFactory(username="clerk", is_staff=True)
+    user.user_permissions.add(Permission.objects.get(codename="view_invoice"))
+    client.force_login(user)
+    nav = client.get(reverse("admin:invoicing_invoice_changelist")).content.decode()
+    assert "Invoices" in nav and "Bill types" not in nav
+
+    user.user_permissions.add(Permission.objects.get(codename="view_billtype"))
+    nav = client.get(reverse("admin:invoicing_invoice_changelist")).content.decode()
+    assert "Bill types" in nav
+
+    user.user_permissions.remove(Permission.objects.get(codename="view_billtype"))
+    nav = client.get(reverse("admin:invoicing_invoice_changelist")).content.decode()
+    assert "Bill types" not in nav
