@@ -20,7 +20,7 @@ def card_chain(document, ctx) -> Chain:
     # On an original's card its lines are loaded already, and when it has no correction it is the whole chain.
     mine = original_id == document.pk
     lines, taxes = (ctx.lines, ctx.taxes) if mine else (None, None)
-    alone = [document] if mine and not ctx.may_have("corrections") else None
+    alone = [document] if mine and not ctx.may_have("corrections", document) else None
     return ctx.remember(
         ("corrections.chain", original_id),
         lambda: chain_of(original=Document(pk=original_id), original_lines=lines, known_taxes=taxes, documents=alone),

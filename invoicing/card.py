@@ -101,7 +101,9 @@ def card_context(*, document, request, kind, lines=None):
     has_payments = document.status != Status.DRAFT and found.get("payments", True)
     payments = selectors.document_payments(document=document) if has_payments else []
     selectors.attach_loaded(document=document, lines=lines, payments=payments)
-    ctx = registry.HookContext(user=user, request=request, lines=lines, taxes=taxes, payments=payments, found=found)
+    ctx = registry.HookContext(
+        user=user, request=request, lines=lines, taxes=taxes, payments=payments, found=found, found_pk=document.pk
+    )
     with guards_checked_once(ctx):
         transitions = transition_buttons(document, user)
     # The editor shows the lines as inputs: the read-only table is for the other cards.
@@ -116,6 +118,7 @@ def card_context(*, document, request, kind, lines=None):
         "card": {
             "document": document,
             "lines": line_rows,
+            "line_count": len(lines),
             "line_headers": line_headers,
             "totals": totals(document, lines, taxes),
             "payments": payments,
@@ -130,7 +133,7 @@ def card_context(*, document, request, kind, lines=None):
             "footer": footer,
             # A correction's debt is settled against its original: payments go to the original.
             "can_pay": document.is_posted and not document.original_id and user.has_perm("invoicing.add_payment"),
-            "counterparts": _counterparts(document, may_allocate and ctx.may_have("open_counterparts")),
+            "counterparts": _counterparts(document, may_allocate and ctx.may_have("open_counterparts", document)),
             "may_reverse_payments": document.is_posted and user.has_perm("invoicing.reverse_payment"),
             "allocate_url_name": f"admin:invoicing_{model}_allocate",
             "payment_reverse_url_name": f"admin:invoicing_{model}_payment_reverse",

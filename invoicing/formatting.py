@@ -10,6 +10,7 @@ from functools import lru_cache
 
 from babel import Locale
 from babel.numbers import get_currency_precision
+from django.core.signals import setting_changed
 from django.utils.dates import MONTHS_3
 from django.utils.formats import date_format, get_format
 from django.utils.translation import get_language
@@ -74,6 +75,15 @@ def _date_layout(language, format_name):
             layout.append((None, char))
     months = {number: str(name).title() for number, name in MONTHS_3.items()}
     return layout, months
+
+
+def _forget_date_layouts(*, setting, **kwargs):
+    # As Django forgets its own formats when a test overrides them.
+    if setting in ("FORMAT_MODULE_PATH", "LANGUAGE_CODE") or setting.endswith("_FORMAT"):
+        _date_layout.cache_clear()
+
+
+setting_changed.connect(_forget_date_layouts)
 
 
 def format_date(value, format_name="DATE_FORMAT"):

@@ -369,7 +369,7 @@ def document_allocations(document, ctx=None):
     read once per context (the guards, the Debt tab and the card share it)."""
     ctx = ctx or registry.current_context()
     # A correction's balance is always 0 (its original carries it): never allocated.
-    if document.original_id or not ctx.may_have("allocations"):
+    if document.original_id or not ctx.may_have("allocations", document):
         return []
     return ctx.remember(
         ("allocations", document.pk),

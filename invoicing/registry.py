@@ -25,12 +25,14 @@ class HookContext:
     payments: list | None = None
     locking: bool = False  # inside the transition's transaction: a guard may lock the rows it checks
     cache: dict = field(default_factory=dict)
-    # {name: bool} of the `card_exists` answers read with the card's document: what it has rows of.
+    # {name: bool} of the `card_exists` answers read with the card's document (`found_pk`): what it has rows of.
     found: dict = field(default_factory=dict)
+    found_pk: int | None = None
 
-    def may_have(self, name):
-        """False only when the card's query of its document found no such rows: nothing to read."""
-        return self.found.get(name, True)
+    def may_have(self, name, document):
+        """False only when the card's query of `document` found no such rows: nothing to read. About any other
+        document nothing is known."""
+        return document.pk != self.found_pk or self.found.get(name, True)
 
     def remember(self, key, compute):
         """`compute()` once per context: what several hooks of one card need is read once."""
@@ -140,7 +142,7 @@ class DocumentExtension:
     # ---- the card, the print view and the Debt tab
     def card_exists(self):
         """{name: Exists(..., correlated on OuterRef("pk"))}: rows the card reads. The card's query of its
-        document answers them, and `ctx.may_have(name)` then spares the hooks a query for what isn't there."""
+        document answers them, and `ctx.may_have(name, document)` then spares the hooks a query for what isn't there."""
         return {}
 
     def card_actions(self, document, ctx):

@@ -192,7 +192,7 @@ def draft_lines_error(*, document, lines):
 def returns_made(document, ctx):
     """The returns made from a document or its corrections (`selectors.document_returns`), read once per
     context: the card's guards, Lines tab and Returns tab share them."""
-    if not ctx.may_have("returns"):
+    if not ctx.may_have("returns", document):
         return []
     return ctx.remember(("returns.of", document.pk), lambda: selectors.document_returns(document=document))
 

@@ -8,7 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from invoicing import services
-from invoicing.models import PaymentKind
+from invoicing.models import Document, PaymentKind
+from invoicing.registry import HookContext
 from tests import factories
 from tests.corrections.support import correct
 
@@ -66,4 +67,12 @@ def test_a_card_reads_what_its_document_has_and_shows_it(accountant_client):
     assert "invoicing_payment" in read
     assert read.count("invoicing_document") >= 2  # the document and its chain
     assert correction.display_number in page
+    assert 'Payments <span class="badge">1</span>' in page
     assert len(sql) > PLAIN_CARD_QUERIES
+
+
+def test_what_the_card_found_is_known_of_its_own_document_only():
+    ctx = HookContext(found={"returns": False}, found_pk=1)
+    assert not ctx.may_have("returns", Document(pk=1))
+    assert ctx.may_have("returns", Document(pk=2))  # a hook asking about another document reads it
+    assert ctx.may_have("allocations", Document(pk=1))  # not asked by the card's query: read it

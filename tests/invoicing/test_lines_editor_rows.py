@@ -69,6 +69,7 @@ def test_the_card_of_a_draft_builds_no_form_per_line(client, monkeypatch):
     page = client.get(draft.get_absolute_url()).content.decode()
 
     assert page.count('<tr class="line-row">') == 4 + 1  # three lines, the empty one, the <template>'s
+    assert 'Lines <span class="badge">3</span>' in page
     assert built == []
     client.post(draft.get_absolute_url(), {"lines-TOTAL_FORMS": "1", "lines-INITIAL_FORMS": "0"})
     assert built == [0]  # a posted editor's forms parse what was typed
