@@ -17,14 +17,7 @@ from django.db import models
 from django.utils.safestring import mark_safe
 
 from invoicing import selectors
-from invoicing.formatting import format_date
-
-
-def _html(value):
-    """`conditional_escape` without its check for lazy text on every call: safe HTML as it is, the rest escaped."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return html.escape(str(value))
+from invoicing.formatting import format_date, html_text
 
 
 class DocumentChangeList(ChangeList):
@@ -101,7 +94,7 @@ class DocumentChangeList(ChangeList):
         def render(document):
             value = method(document)
             nowrap = isinstance(value, (datetime.date, datetime.time))
-            return _html(display_for_value(value, empty, boolean)), nowrap
+            return html_text(display_for_value(value, empty, boolean)), nowrap
 
         return render
 
@@ -112,7 +105,7 @@ class DocumentChangeList(ChangeList):
 
             def render(document):
                 related = getattr(document, field.name)
-                return _html(empty if related is None else related), nowrap
+                return html_text(empty if related is None else related), nowrap
 
             return render
 
@@ -125,6 +118,6 @@ class DocumentChangeList(ChangeList):
             return render
 
         def render(document):
-            return _html(display_for_field(getattr(document, field.attname), field, empty)), nowrap
+            return html_text(display_for_field(getattr(document, field.attname), field, empty)), nowrap
 
         return render

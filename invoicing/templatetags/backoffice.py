@@ -9,7 +9,7 @@ from django.utils.html import escape, format_html_join
 from django.utils.safestring import mark_safe
 
 from invoicing import selectors
-from invoicing.formatting import format_date, format_money
+from invoicing.formatting import format_date, format_money, html_text
 
 register = template.Library()
 
@@ -148,14 +148,6 @@ def _initial(initial, name, field):
     return value() if callable(value) else value
 
 
-def _text(value):
-    """HTML of a value: safe HTML as it is, anything else escaped (the standard library's escape: Django's checks
-    every argument for lazy text first, ~5 µs a call, which a 500-line table calls thousands of times)."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return html.escape(str(value))
-
-
 def _number_text(value):
     return "" if value in (None, "") else f"{Decimal(value).normalize():f}"
 
@@ -172,18 +164,18 @@ def posted_line_rows(rows, currency):
     for row in rows:
         line = row["line"]
         cells = [
-            _text(line.position),
-            _text(line.item.name if line.item_id else ""),
-            _text(line.description),
+            html_text(line.position),
+            html_text(line.item.name if line.item_id else ""),
+            html_text(line.description),
             _number_text(line.quantity),
             format_money(line.unit_price, currency, with_code=False),
             _number_text(line.discount),
-            _text(", ".join(tax.name for tax in row["taxes"])),
+            html_text(", ".join(tax.name for tax in row["taxes"])),
             format_money(line.amount_untaxed, currency, with_code=False),
             format_money(line.amount_total, currency, with_code=False),
         ]
         html_cells = [f'<td class="num">{c}</td>' if i in _FIGURES else f"<td>{c}</td>" for i, c in enumerate(cells)]
-        html_cells += [f'<td class="num">{_text(cell)}</td>' for cell in row["extra"]]
+        html_cells += [f'<td class="num">{html_text(cell)}</td>' for cell in row["extra"]]
         out.append(f"<tr>{''.join(html_cells)}</tr>")
     return mark_safe("\n".join(out))
 
@@ -210,12 +202,12 @@ def debt_rows(debt):
     the document's total, then each row signed as it moves the balance due."""
     rows = []
     for index, row in enumerate(debt.rows):
-        label = _text(row.label)
+        label = html_text(row.label)
         if row.url:
             label = f'<a href="{html.escape(row.url)}">{label}</a>'
         sign = "+" if index and row.amount >= 0 else ""
         rows.append(
-            f"<tr><td>{label}</td><td>{_text(row.reference)}</td><td>{format_date(row.date)}</td>"
+            f"<tr><td>{label}</td><td>{html_text(row.reference)}</td><td>{format_date(row.date)}</td>"
             f'<td class="num">{sign}{format_money(row.amount, debt.currency)}</td></tr>'
         )
     return mark_safe("\n".join(rows))
