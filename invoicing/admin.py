@@ -18,12 +18,12 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from invoicing import card, registry, selectors, services
-from invoicing.changelist import DocumentChangeList
-from invoicing.formatting import format_date, format_money
+from invoicing.changelist import BackOfficeChangeList, DocumentChangeList
+from invoicing.formatting import format_date, format_money, html_text
 from invoicing.forms import (
     AllocationForm,
     BoundedModelMultipleChoiceField,
@@ -72,24 +72,17 @@ RETURN_PARTNER_HELP = {
 
 def status_badge(document):
     # Never let a credited document pass for a paid one; a correction settles against its original.
-    label = selectors.status_words(document=document)
-    return format_html(
-        '<span class="status-badge status-{}" style="background:{}">{}</span>',
-        document.status,
-        STATUS_COLOURS[document.status],
-        label,
-    )
+    label = html_text(selectors.status_words(document=document))
+    status = html_text(document.status)
+    return mark_safe(f'<span class="status-badge status-{status}" style="background:{STATUS_COLOURS[document.status]}">'
+                     f"{label}</span>")  # fmt: skip
 
 
 def amount_cell(value, currency, title=""):
     """An amount in a list: formatted once (`invoicing.formatting`), right-aligned, negatives marked."""
     negative = " negative" if value is not None and value < 0 else ""
-    return format_html(
-        '<span class="amount{}"{}>{}</span>',
-        negative,
-        format_html(' title="{}"', title) if title else "",
-        format_money(value, currency),
-    )
+    title = f' title="{html_text(title)}"' if title else ""
+    return mark_safe(f'<span class="amount{negative}"{title}>{html_text(format_money(value, currency))}</span>')
 
 
 def _csv_text(value):
@@ -136,18 +129,18 @@ class PartnerOfListFilter(admin.RelatedFieldListFilter):
 
     def choices(self, changelist):
         chosen = str(self.lookup_val[-1]) if self.lookup_val else ""
-        options = format_html_join(
-            "", '<option value="{}"{}>{}</option>', ((pk, " selected" if str(pk) == chosen else "", name)
-                                                       for pk, name in self.lookup_choices)
-        )  # fmt: skip
+        options = mark_safe("".join(
+            f'<option value="{pk}"{" selected" if str(pk) == chosen else ""}>{html_text(name)}</option>'
+            for pk, name in self.lookup_choices
+        ))  # fmt: skip
         kept = [(name, value) for name, value in changelist.params.items() if name not in self.expected_parameters()]
         yield {"options": options, "kept": kept, "name": self.lookup_kwarg, "chosen": chosen}
 
     def field_choices(self, field, request, model_admin):
         # EXISTS per partner (an index seek each) rather than DISTINCT over a join of every document.
         has_documents = Document.objects.filter(partner=OuterRef("pk"), kind=model_admin.kind)
-        partners = Partner.objects.filter(Exists(has_documents))
-        return [(p.pk, str(p)) for p in partners]
+        # Its name is what a partner shows as (`Partner.__str__`); no model instance for each of them.
+        return list(Partner.objects.filter(Exists(has_documents)).values_list("pk", "name"))
 
 
 # ----------------------------------------------------------------------------- documents
@@ -228,13 +221,10 @@ class DocumentAdmin(admin.ModelAdmin):
     def due(self, document):
         if document.due_date is None:
             return ""
-        overdue = selectors.is_overdue(document=document)
-        return format_html(
-            '<span class="due{}"{}>{}</span>',
-            " overdue" if overdue else "",
-            mark_safe(' title="Overdue"') if overdue else "",
-            format_date(document.due_date, "SHORT_DATE_FORMAT"),
-        )
+        due = format_date(document.due_date, "SHORT_DATE_FORMAT")
+        if selectors.is_overdue(document=document):
+            return mark_safe(f'<span class="due overdue" title="Overdue">{due}</span>')
+        return mark_safe(f'<span class="due">{due}</span>')
 
     def get_list_display_links(self, request, list_display):
         return ["number_link"]
@@ -668,10 +658,14 @@ class PaymentAdmin(admin.ModelAdmin):
     list_filter = ["kind", "method", "document__company"]
     search_fields = ["reference", "document__number", "document__partner__name"]
     date_hierarchy = "date"
+    change_list_template = "invoicing/periods_change_list.html"
     list_select_related = ["document__type", "document__partner", "method"]
     list_per_page = 50
     show_full_result_count = False
     ordering = ["-date", "-id"]
+
+    def get_changelist(self, request, **kwargs):
+        return BackOfficeChangeList
 
     @admin.display(description="Document", ordering="document__number")
     def document_link(self, payment):

@@ -1,4 +1,5 @@
-"""The bills and invoices lists' page: the totals of the rows shown, and the rows rendered in one pass.
+"""The bills and invoices lists' page: the totals of the rows shown, the rows rendered in one pass, and the
+date hierarchy's periods found by index seeks (also on the payments list).
 
 The admin's `items_for_result` works out, for every cell of every row, what its column is (a model field, an
 admin method, a callable), its label and its link, and reverses the card's URL. A page of 50 documents spent
@@ -11,16 +12,28 @@ import html
 
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import display_for_field, display_for_value
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
+from django.db.models import F, Max, Min
 from django.utils.safestring import mark_safe
 
 from invoicing import selectors
 from invoicing.formatting import format_date, html_text
 
 
-class DocumentChangeList(ChangeList):
+class BackOfficeChangeList(ChangeList):
+    def get_filters(self, request):
+        # The admin works out the end of a chosen year or month as a date, and year 9999 has none: a bad link,
+        # sent back to the list with the admin's "bad filter" flag rather than answered with an error page.
+        try:
+            return super().get_filters(request)
+        except (ValueError, OverflowError) as error:
+            raise IncorrectLookupParameters(error) from error
+
+
+class DocumentChangeList(BackOfficeChangeList):
     def get_results(self, request):
         super().get_results(request)
         self.currency_totals = selectors.page_totals(rows=self.result_list)  # of the rows shown, no query more
@@ -121,3 +134,61 @@ class DocumentChangeList(ChangeList):
             return html_text(display_for_field(getattr(document, field.attname), field, empty)), nowrap
 
         return render
+
+
+class HierarchyView:
+    """A change list as the admin's date hierarchy (`admin_list.date_hierarchy`) reads it, its queryset's years
+    and months found by `selectors.periods_present` within the dates the list is known to hold: the year
+    chosen, or the first and last dates the hierarchy has just read. Everything else is the list's own."""
+
+    def __init__(self, changelist):
+        self._changelist = changelist
+        self.queryset = _PeriodsReader(changelist.queryset, changelist.date_hierarchy, _chosen_year(changelist))
+
+    def __getattr__(self, name):
+        return getattr(self._changelist, name)
+
+
+def _chosen_year(changelist):
+    try:
+        year = int(changelist.params.get(f"{changelist.date_hierarchy}__year", ""))
+    except ValueError:
+        return None
+    return year if datetime.MINYEAR <= year <= datetime.MAXYEAR else None
+
+
+class _PeriodsReader:
+    def __init__(self, queryset, field, year):
+        self._queryset = queryset
+        self._field = field
+        self._range = (datetime.date(year, 1, 1), datetime.date(year, 12, 31)) if year else None
+
+    def aggregate(self, **aggregates):
+        found = self._queryset.aggregate(**aggregates)
+        first, last = found.get("first"), found.get("last")
+        # Remembered only when it is what it looks like: the first and last dates of the list's own field.
+        if (
+            self._is_bound(aggregates.get("first"), Min)
+            and self._is_bound(aggregates.get("last"), Max)
+            and type(first) is datetime.date
+            and type(last) is datetime.date
+        ):
+            self._range = (first, last)
+        return found
+
+    def _is_bound(self, aggregate, kind):
+        return (
+            type(aggregate) is kind
+            and aggregate.filter is None
+            and aggregate.get_source_expressions()[0] == F(self._field)
+        )
+
+    def dates(self, field_name, kind, order="ASC"):
+        if self._range is None or field_name != self._field or kind not in ("year", "month"):
+            return self._queryset.dates(field_name, kind, order)
+        first, last = self._range
+        found = selectors.periods_present(queryset=self._queryset, field=field_name, kind=kind, first=first, last=last)
+        return found[::-1] if order == "DESC" else found
+
+    def __getattr__(self, name):
+        return getattr(self._queryset, name)

