@@ -221,7 +221,7 @@ class DocumentAdmin(admin.ModelAdmin):
     def due(self, document):
         if document.due_date is None:
             return ""
-        due = format_date(document.due_date, "SHORT_DATE_FORMAT")
+        due = html_text(format_date(document.due_date, "SHORT_DATE_FORMAT"))
         if selectors.is_overdue(document=document):
             return mark_safe(f'<span class="due overdue" title="Overdue">{due}</span>')
         return mark_safe(f'<span class="due">{due}</span>')

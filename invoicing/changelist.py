@@ -10,9 +10,9 @@ page and renders the same cells; `tests/invoicing/test_list_rows.py` holds it to
 import datetime
 import html
 
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.templatetags.admin_urls import add_preserved_filters
 from django.contrib.admin.utils import display_for_field, display_for_value
-from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
@@ -25,10 +25,27 @@ from invoicing.formatting import format_date, html_text
 
 class BackOfficeChangeList(ChangeList):
     def get_filters(self, request):
-        # The admin works out the end of a chosen year or month as a date, and year 9999 has none: a bad link,
-        # sent back to the list with the admin's "bad filter" flag rather than answered with an error page.
+        self._check_the_period_chosen_ends()
+        return super().get_filters(request)
+
+    def _check_the_period_chosen_ends(self):
+        """The admin filters a chosen year, month or day up to the day after it, and 31 Dec 9999 has none: such a
+        link goes back to the list with the admin's "bad filter" flag rather than to an error page."""
+        field = self.date_hierarchy
+        if not field or f"{field}__year" not in self.params:
+            return
+        month, day = self.params.get(f"{field}__month"), self.params.get(f"{field}__day")
         try:
-            return super().get_filters(request)
+            start = datetime.date(int(self.params[f"{field}__year"]), int(month or 1), int(day or 1))
+        except ValueError:
+            return  # not a date: the admin says so itself
+        try:
+            if day:
+                start + datetime.timedelta(days=1)
+            elif month:
+                start + datetime.timedelta(days=32)  # how the admin reaches the next month
+            else:
+                start.replace(year=start.year + 1)
         except (ValueError, OverflowError) as error:
             raise IncorrectLookupParameters(error) from error
 
@@ -136,14 +153,15 @@ class DocumentChangeList(BackOfficeChangeList):
         return render
 
 
-class HierarchyView:
+class DateHierarchyChangeList:
     """A change list as the admin's date hierarchy (`admin_list.date_hierarchy`) reads it, its queryset's years
     and months found by `selectors.periods_present` within the dates the list is known to hold: the year
-    chosen, or the first and last dates the hierarchy has just read. Everything else is the list's own."""
+    chosen, or the first and last dates the hierarchy has just read. Everything else is the list's own, and a
+    list whose hierarchy is of moments (a DateTimeField: `datetimes`, not `dates`) is read the admin's way."""
 
     def __init__(self, changelist):
         self._changelist = changelist
-        self.queryset = _PeriodsReader(changelist.queryset, changelist.date_hierarchy, _chosen_year(changelist))
+        self.queryset = _ProbedDates(changelist.queryset, changelist.date_hierarchy, _chosen_year(changelist))
 
     def __getattr__(self, name):
         return getattr(self._changelist, name)
@@ -157,7 +175,7 @@ def _chosen_year(changelist):
     return year if datetime.MINYEAR <= year <= datetime.MAXYEAR else None
 
 
-class _PeriodsReader:
+class _ProbedDates:
     def __init__(self, queryset, field, year):
         self._queryset = queryset
         self._field = field
@@ -168,15 +186,15 @@ class _PeriodsReader:
         first, last = found.get("first"), found.get("last")
         # Remembered only when it is what it looks like: the first and last dates of the list's own field.
         if (
-            self._is_bound(aggregates.get("first"), Min)
-            and self._is_bound(aggregates.get("last"), Max)
+            self._reads_first_or_last(aggregates.get("first"), Min)
+            and self._reads_first_or_last(aggregates.get("last"), Max)
             and type(first) is datetime.date
             and type(last) is datetime.date
         ):
             self._range = (first, last)
         return found
 
-    def _is_bound(self, aggregate, kind):
+    def _reads_first_or_last(self, aggregate, kind):
         return (
             type(aggregate) is kind
             and aggregate.filter is None

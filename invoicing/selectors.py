@@ -158,15 +158,15 @@ def page_totals(*, rows):
     return [CurrencyTotal(currency, *figures) for currency, figures in sorted(totals.items())]
 
 
-# A year of months, or a decade of years; a list spanning more is read the plain way (one DISTINCT).
+# Two decades of years (months are asked for within one year); a list spanning more is read the plain way.
 PERIODS_PROBED_MAX = 24
 
 
 def periods_present(*, queryset, field, kind, first, last):
     """The first days of the years or months (`kind`) from `first` to `last` in which `queryset` has a row,
-    oldest first: the lists' date hierarchy. One query, an EXISTS per period, each an index seek on `field`;
-    a DISTINCT over the truncated dates reads every row (9 of the 60 ms of the invoices list at 20,000
-    documents on PostgreSQL)."""
+    oldest first: the lists' date hierarchy. `field` is a DateField (a moment's day depends on the time zone).
+    One query, an EXISTS per period, each an index seek on `field`; a DISTINCT over the truncated dates reads
+    every row (9 of the 60 ms of the invoices list at 20,000 documents on PostgreSQL)."""
     if kind == "year":
         spans = [(date(year, 1, 1), date(year, 12, 31)) for year in range(first.year, last.year + 1)]
     else:

@@ -9,7 +9,7 @@ from django.utils.html import escape, format_html_join
 from django.utils.safestring import mark_safe
 
 from invoicing import selectors
-from invoicing.changelist import HierarchyView
+from invoicing.changelist import DateHierarchyChangeList
 from invoicing.formatting import format_date, format_money, html_text
 
 register = template.Library()
@@ -199,8 +199,9 @@ def document_result_list(cl):
 
 @register.inclusion_tag("admin/date_hierarchy.html")
 def list_date_hierarchy(cl):
-    """The admin's `{% date_hierarchy cl %}`, its years and months found by an index seek each (HierarchyView)."""
-    return admin_list.date_hierarchy(HierarchyView(cl))
+    """The admin's `{% date_hierarchy cl %}`, its years and months found by an index seek each
+    (`DateHierarchyChangeList`); always the default template (no per-model `date_hierarchy.html` is looked for)."""
+    return admin_list.date_hierarchy(DateHierarchyChangeList(cl))
 
 
 @register.simple_tag
