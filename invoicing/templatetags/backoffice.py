@@ -5,8 +5,11 @@ from decimal import Decimal
 
 from django import forms, template
 from django.contrib.admin.templatetags import admin_list
+from django.template.defaultfilters import urlencode
+from django.template.loader import render_to_string
 from django.utils.html import escape, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 from invoicing import selectors
 from invoicing.changelist import DateHierarchyChangeList
@@ -202,6 +205,34 @@ def list_date_hierarchy(cl):
     """The admin's `{% date_hierarchy cl %}`, its years and months found by an index seek each
     (`DateHierarchyChangeList`); always the default template (no per-model `date_hierarchy.html` is looked for)."""
     return admin_list.date_hierarchy(DateHierarchyChangeList(cl))
+
+
+# (sections, links of the current page, language) -> the sidebar's HTML. The sections are the site's, built once
+# per set of permissions (`BackOfficeSite.get_app_list`) and kept alive here, so their id stays theirs.
+_NAVIGATION = {}
+
+
+@register.simple_tag(takes_context=True)
+def navigation_sections(context):
+    """The sidebar's `admin/app_list.html`, which every page renders (~1.5 ms of a 17 ms card): the same HTML
+    for the same sections, the same links marked current (those in the page's path, as the template tests
+    them) and the same language, so rendered once for them."""
+    sections, request = context.get("available_apps") or [], context["request"]
+    path = urlencode(request.path)
+    current = tuple(
+        url
+        for app in sections
+        for url in (app.get("app_url"), *(model.get("admin_url") for model in app["models"]))
+        if url and url in path
+    )
+    key = (id(sections), current, get_language())
+    found = _NAVIGATION.get(key)
+    if found is None or found[0] is not sections:
+        if len(_NAVIGATION) > 1024:  # sections × pages × languages are few; a bound all the same
+            _NAVIGATION.clear()
+        context = {"app_list": sections, "show_changelinks": False, "request": request}
+        found = _NAVIGATION[key] = (sections, mark_safe(render_to_string("admin/app_list.html", context)))
+    return found[1]
 
 
 @register.simple_tag

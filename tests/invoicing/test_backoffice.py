@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -469,3 +470,27 @@ def test_navigation_follows_the_users_permissions_as_they_change(client):
     user.user_permissions.remove(Permission.objects.get(codename="view_billtype"))
     nav = client.get(reverse("admin:invoicing_invoice_changelist")).content.decode()
     assert "Bill types" not in nav
+
+
+@pytest.mark.parametrize("role", ["accountant", "reviewer", "superuser"])
+def test_the_sidebar_is_the_admins_app_list_with_the_page_marked_current(client, role):
+    """The sidebar is rendered once per set of sections, current page and language (`navigation_sections`):
+    each page still gets the admin's own `app_list.html` for it, with its own list marked current."""
+    user = (
+        factories.UserFactory(username="root", is_superuser=True) if role == "superuser" else getattr(factories, role)()
+    )
+    client.force_login(user)
+    invoices, bills = reverse("admin:invoicing_invoice_changelist"), reverse("admin:invoicing_bill_changelist")
+    card = factories.posted(factories.invoice()).get_absolute_url()
+    balances = reverse("admin:report_partner_balances")
+    # (page, the row of the navigation marked current), back and forth so that no page gets another's sidebar
+    pages = [(invoices, "invoice"), (bills, "bill"), (balances, "report_partner_balances"), (card, "invoice"),
+             (bills, "bill"), (invoices, "invoice")]  # fmt: skip
+    for url, current in pages:
+        response = client.get(url)
+        html = response.content.decode()
+        context = {"app_list": response.context["available_apps"], "show_changelinks": False,
+                   "request": response.wsgi_request}  # fmt: skip
+
+        assert render_to_string("admin/app_list.html", context) in html
+        assert re.findall(r'class="model-(\w+) current-model"', html) == [current]
