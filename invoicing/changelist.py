@@ -28,15 +28,23 @@ class BackOfficeChangeList(ChangeList):
         self._check_the_period_chosen_ends()
         return super().get_filters(request)
 
+    def chosen_year(self):
+        """The year chosen in the date hierarchy, or None (none chosen, or not a year: the admin says so)."""
+        try:
+            year = int(self.params.get(f"{self.date_hierarchy}__year", ""))
+        except ValueError:
+            return None
+        return year if datetime.MINYEAR <= year <= datetime.MAXYEAR else None
+
     def _check_the_period_chosen_ends(self):
         """The admin filters a chosen year, month or day up to the day after it, and 31 Dec 9999 has none: such a
         link goes back to the list with the admin's "bad filter" flag rather than to an error page."""
-        field = self.date_hierarchy
-        if not field or f"{field}__year" not in self.params:
+        year = self.chosen_year() if self.date_hierarchy else None
+        if year is None:
             return
-        month, day = self.params.get(f"{field}__month"), self.params.get(f"{field}__day")
+        month, day = self.params.get(f"{self.date_hierarchy}__month"), self.params.get(f"{self.date_hierarchy}__day")
         try:
-            start = datetime.date(int(self.params[f"{field}__year"]), int(month or 1), int(day or 1))
+            start = datetime.date(year, int(month or 1), int(day or 1))
         except ValueError:
             return  # not a date: the admin says so itself
         try:
@@ -154,25 +162,18 @@ class DocumentChangeList(BackOfficeChangeList):
 
 
 class DateHierarchyChangeList:
-    """A change list as the admin's date hierarchy (`admin_list.date_hierarchy`) reads it, its queryset's years
-    and months found by `selectors.periods_present` within the dates the list is known to hold: the year
-    chosen, or the first and last dates the hierarchy has just read. Everything else is the list's own, and a
-    list whose hierarchy is of moments (a DateTimeField: `datetimes`, not `dates`) is read the admin's way."""
+    """A `BackOfficeChangeList` as the admin's date hierarchy (`admin_list.date_hierarchy`) reads it, its
+    queryset's years and months found by `selectors.periods_present` within the dates the list is known to hold:
+    the year chosen, or the first and last dates the hierarchy has just read. Everything else is the list's own,
+    and a list whose hierarchy is of moments (a DateTimeField: `datetimes`, not `dates`) is read the admin's
+    way."""
 
     def __init__(self, changelist):
         self._changelist = changelist
-        self.queryset = _ProbedDates(changelist.queryset, changelist.date_hierarchy, _chosen_year(changelist))
+        self.queryset = _ProbedDates(changelist.queryset, changelist.date_hierarchy, changelist.chosen_year())
 
     def __getattr__(self, name):
         return getattr(self._changelist, name)
-
-
-def _chosen_year(changelist):
-    try:
-        year = int(changelist.params.get(f"{changelist.date_hierarchy}__year", ""))
-    except ValueError:
-        return None
-    return year if datetime.MINYEAR <= year <= datetime.MAXYEAR else None
 
 
 class _ProbedDates:

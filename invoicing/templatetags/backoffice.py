@@ -227,7 +227,7 @@ def navigation_sections(context):
     )
     key = (id(sections), current, get_language())
     found = _NAVIGATION.get(key)
-    if found is None or found[0] is not sections:
+    if found is None:
         if len(_NAVIGATION) > 1024:  # sections × pages × languages are few; a bound all the same
             _NAVIGATION.clear()
         context = {"app_list": sections, "show_changelinks": False, "request": request}
