@@ -184,6 +184,36 @@ def posted_line_rows(rows, currency):
     return mark_safe("\n".join(out))
 
 
+@register.simple_tag
+def readonly_fieldsets(adminform):
+    """`{% readonly_fieldsets adminform %}`: the fieldsets of a form whose every field is read-only, in the markup
+    of the admin's `admin/includes/fieldset.html`, built in one pass. The admin's template builds each field's
+    helper twice and tests a dozen conditions per field: ~2 ms of a 17 ms posted card."""
+    out = []
+    for index, fieldset in enumerate(adminform):
+        heading = f"fieldset-0-{index}-heading"  # the ids change_form.html gives its fieldsets
+        labelled = f' aria-labelledby="{heading}"' if fieldset.name else ""
+        out.append(f'<fieldset class="module aligned {html.escape(fieldset.classes)}"{labelled}>')
+        if fieldset.name:
+            title = f'<h2 id="{heading}" class="fieldset-heading">{html_text(fieldset.name)}</h2>'
+            out.append(f"<details><summary>{title}</summary>" if fieldset.is_collapsible else title)
+        if fieldset.description:
+            out.append(f'<div class="description">{fieldset.description}</div>')
+        for line in fieldset:
+            hidden = "" if line.has_visible_field else " hidden"
+            for field in line:
+                help_text = field.field["help_text"]
+                help_html = f'<div class="help"><div>{help_text}</div></div>' if help_text else ""
+                out.append(
+                    f'<div class="form-row{hidden} field-{field.field["name"]}"><div><div class="flex-container">'
+                    f'{field.label_tag()}<div class="readonly">{field.contents()}</div></div>{help_html}</div></div>'
+                )
+        if fieldset.name and fieldset.is_collapsible:
+            out.append("</details>")
+        out.append("</fieldset>")
+    return mark_safe("\n".join(out))
+
+
 @register.inclusion_tag("admin/change_list_results.html")
 def document_result_list(cl):
     """The admin's `{% result_list cl %}`, each row's cells from `DocumentChangeList.rows_html` in one piece."""

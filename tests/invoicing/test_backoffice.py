@@ -141,6 +141,37 @@ def test_card_of_a_posted_invoice_is_read_only_and_says_why(accountant_client):
     assert invoice.note == ""
 
 
+def _compact(html):
+    return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", html)).strip()
+
+
+@pytest.mark.parametrize("which", ["posted bill with a note", "posted correction", "draft a reviewer reads"])
+def test_a_read_only_card_header_is_the_admins_own_fieldset_markup(client, which):
+    """`readonly_fieldsets` renders a read-only card's header in one pass: the HTML of the admin's
+    `admin/includes/fieldset.html`, fieldset for fieldset (links, help texts, the collapsed Note, a Reason)."""
+    user = factories.reviewer() if which.endswith("reads") else factories.accountant()
+    client.force_login(user)
+    bill = factories.bill(note="Call <Anna> first\nthen pay")
+    if which.startswith("posted"):
+        bill = factories.posted(bill)
+    if which == "posted correction":
+        bill = correct(bill, "1.00", user=factories.accountant())
+
+    response = client.get(card_url(bill))
+
+    admins = "".join(
+        render_to_string(
+            "admin/includes/fieldset.html",
+            {"fieldset": fieldset, "heading_level": 2, "prefix": "fieldset", "id_prefix": 0, "id_suffix": index},
+        )  # fmt: skip
+        for index, fieldset in enumerate(response.context["adminform"])
+    )
+    page = _compact(response.content.decode())
+    assert _compact(admins) in page
+    assert "Call &lt;Anna&gt; first<br>then pay" in page
+    assert ('id="fieldset-0-1-heading" class="fieldset-heading">Reason<' in page) == (which == "posted correction")
+
+
 def test_post_is_one_click_on_the_card_and_a_get_changes_nothing(accountant_client):
     invoice = factories.invoice()
     card = accountant_client.get(card_url(invoice)).content.decode()
