@@ -302,7 +302,7 @@ class DocumentAdmin(admin.ModelAdmin):
         key = (self.model, object_id, from_field)
         cache = request.__dict__.setdefault("_loaded_documents", {})
         if key not in cache:
-            queryset = selectors.card_document_queryset(queryset=super().get_queryset(request))
+            queryset = selectors.card_document_queryset(model=self.model)
             field = self.opts.pk if from_field is None else self.opts.get_field(from_field)
             try:
                 cache[key] = queryset.get(**{field.name: field.to_python(object_id)})

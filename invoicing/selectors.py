@@ -61,21 +61,21 @@ def document_list(*, queryset=None):
 _FOUND = "found_"
 
 
-def card_document_queryset(*, queryset=None):
-    """The documents as a card reads its own: with what its header shows joined, and whether it has payments,
-    allocations and each extension's rows (`DocumentExtension.card_exists`), answered in the same query
-    (`card_found`)."""
+def card_document_queryset(*, model=Document):
+    """The documents of `model` (`Document` or a kind's proxy) as a card reads its own: with what its header shows
+    joined, and whether it has payments, allocations and each extension's rows (`DocumentExtension.card_exists`),
+    answered in the same query (`card_found`)."""
     # No `payment_count`: the card's status words come from its payments, read when `found_payments`.
-    queryset = Document.objects.all() if queryset is None else queryset
-    return queryset.select_related("type", "partner", "company", "original").annotate(
-        **_card_exists(tuple(registry.extensions()))
-    )
+    queryset = model._default_manager.all()
+    queryset.query = _card_query(model, tuple(registry.extensions())).chain()
+    return queryset
 
 
 @functools.lru_cache(maxsize=8)
-def _card_exists(extensions):
-    """{found_<name>: Exists} for the card's query, built once per set of extensions: `annotate` resolves a
-    copy of each on every use (building them was a third of a card's query)."""
+def _card_query(model, extensions):
+    """The card's query, built and resolved once per model and set of extensions: `annotate` resolves every Exists
+    again on each use (half of a card's query). Only the `Query` is kept, and each use gets its own copy: a kept
+    QuerySet would keep the rows it read."""
     pk = OuterRef("pk")
     # Any other posted document of the partner with something open, in the same company and currency: without
     # one, the box of open counterparts (`document_open_counterparts`) has nothing to show.
@@ -95,7 +95,8 @@ def _card_exists(extensions):
         "open_counterparts": Exists(open_elsewhere),
         **{name: e for extension in extensions for name, e in extension.card_exists().items()},
     }
-    return {_FOUND + name: e for name, e in exists.items()}
+    found = {_FOUND + name: e for name, e in exists.items()}
+    return model._default_manager.select_related("type", "partner", "company", "original").annotate(**found).query
 
 
 def card_found(*, document):
