@@ -1,6 +1,6 @@
 """The einvoicing app's one object in the core: PDF, XML (Peppol) and Send buttons, sendings in the history."""
 
-from django.db.models import CharField, F, Value
+from django.db.models import CharField, Exists, F, OuterRef, Value
 from django.db.models.functions import Concat
 from django.urls import reverse
 
@@ -23,7 +23,12 @@ class EinvoicingExtension(registry.DocumentExtension):
                 actions.append(registry.CardAction("send", "Send by email", url, order=92))
         return actions
 
-    def history_rows(self, document):
+    def card_exists(self):
+        return {"sendings": Exists(DocumentSending.objects.filter(document=OuterRef("pk")))}
+
+    def history_rows(self, document, ctx):
+        if not ctx.may_have("sendings", document):  # never sent: the status changes are read alone
+            return None
         # Same columns as the core's status changes (source and target None), so both are read in one query.
         none = Value(None, output_field=CharField())
         detail = Concat(Value("To "), F("to"), Value(": "), F("attachments"), output_field=CharField())

@@ -122,7 +122,7 @@ def card_context(*, document, request, kind, lines=None):
             "line_headers": line_headers,
             "totals": totals(document, lines, taxes),
             "payments": payments,
-            "history": history(document, words=summary.words),
+            "history": history(document, ctx, words=summary.words),
             "transitions": transitions,
             "actions": actions,
             "tabs": _tabs(document, ctx, request, debt, footer),
@@ -146,10 +146,10 @@ def card_context(*, document, request, kind, lines=None):
     }
 
 
-def history(document, words=None):
+def history(document, ctx, words=None):
     """The status changes and what the extensions record (sendings…), in time order, in one query. Posting a
     correction or a return shows the reason it was posted with."""
-    extra = [qs for e in registry.extensions() for qs in [e.history_rows(document)] if qs is not None]
+    extra = [qs for e in registry.extensions() for qs in [e.history_rows(document, ctx)] if qs is not None]
     rows = []
     for at, username, name, source, target, detail in selectors.document_history_rows(document=document, extra=extra):
         if source is not None:  # a status change

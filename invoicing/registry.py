@@ -167,9 +167,10 @@ class DocumentExtension:
     def debt_rows(self, document, ctx):
         return []
 
-    def history_rows(self, document):
-        """A `values_list("at", "user__username", "label", "detail")` queryset of what this app records on the
-        document, shown in the History tab with the status changes: the core reads both in one query."""
+    def history_rows(self, document, ctx):
+        """A `values_list("at", "user__username", "label", None, None, "detail")` queryset of what this app records
+        on the document, shown in the History tab with the status changes: the core reads both in one query. None
+        when there is nothing to read."""
         return None
 
     # ---- audit and demo data

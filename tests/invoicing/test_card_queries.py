@@ -49,6 +49,7 @@ def test_a_plain_posted_card_reads_none_of_what_its_document_lacks(accountant_cl
     for table in ("invoicing_payment", "invoicing_allocation"):
         assert table not in read
     assert read.count("invoicing_document") == 1  # the document itself: no chain, no open counterparts
+    assert not any(" UNION " in query for query in sql)  # never sent: its history is its status changes alone
 
 
 def test_a_card_reads_what_its_document_has_and_shows_it(accountant_client):
