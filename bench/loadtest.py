@@ -17,10 +17,12 @@ At the end it prints requests/s, p50/p95/p99 per action and the errors, then run
 """
 
 import argparse
+import atexit
 import os
 import random
 import re
 import secrets
+import shutil
 import signal
 import socket
 import statistics
@@ -408,18 +410,18 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_until_up(base, server, timeout=60):
+def wait_until_up(base, server, log_path, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            sys.exit("gunicorn stopped before answering")
+            sys.exit(f"gunicorn stopped before answering:\n{log_path.read_text()[-4000:]}")
         try:
             if requests.get(urljoin(base, "/healthz"), timeout=2).status_code == 200:
                 return
         except requests.RequestException:
             pass
         time.sleep(0.3)
-    sys.exit("gunicorn did not answer /healthz in time")
+    sys.exit(f"gunicorn did not answer /healthz in time:\n{log_path.read_text()[-4000:]}")
 
 
 def probe(base):
@@ -488,7 +490,10 @@ def main():
 
     base_env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     local = {**base_env, "DJANGO_SETTINGS_MODULE": "config.settings.local"}
-    static_root = tempfile.mkdtemp(prefix="ledgerline-loadtest-static-")
+    # The collected static files (31 MB) and the server's log, removed when the run ends however it ends.
+    scratch = Path(tempfile.mkdtemp(prefix="ledgerline-loadtest-"))
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    static_root = str(scratch / "static")
     production = {
         **base_env,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
@@ -520,7 +525,7 @@ def main():
 
     port = free_port()
     base = f"http://{HOST}:{port}"
-    log_path = Path(tempfile.mkdtemp(prefix="ledgerline-loadtest-")) / "gunicorn.log"
+    log_path = scratch / "gunicorn.log"
     log = log_path.open("w")
     server = subprocess.Popen(
         [PYTHON, "-m", "gunicorn", "--config", "config/gunicorn.py", "config.wsgi"],
@@ -531,7 +536,7 @@ def main():
         start_new_session=True,
     )
     try:
-        wait_until_up(base, server)
+        wait_until_up(base, server, log_path)
         print(f"== {args.users} accountants against gunicorn ({args.workers} workers) on {base}", flush=True)
         print(f"   for at most {args.duration:.0f} s or {args.max_requests} requests", flush=True)
         started = time.monotonic()

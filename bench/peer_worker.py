@@ -12,10 +12,12 @@ Each run is one request through Django's test client (or one create → approve 
 way `bench.pages` times Ledgerline's own pages.
 """
 
+import atexit
 import gc
 import json
 import os
 import random
+import shutil
 import sys
 import tempfile
 import time
@@ -72,6 +74,7 @@ def database_settings(scratch):
 
 def configure(scratch):
     folder = Path(tempfile.mkdtemp(prefix="ledgerline-peer-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     (folder / "peer_settings.py").write_text(SETTINGS % {"database": database_settings(scratch)})
     (folder / "peer_urls.py").write_text(URLS)
     sys.path.insert(0, str(folder))
