@@ -298,7 +298,8 @@ class DocumentAdmin(admin.ModelAdmin):
 
     def get_object(self, request, object_id, from_field=None):
         # The change view asks twice (to choose the editor, then to render read-only): one query, of the row
-        # with what a card shows joined, without the list's columns (`get_queryset`).
+        # with what a card shows joined, without the list's columns. Read through the model's manager (a bill's
+        # admin finds bills only), not `get_queryset`: a restriction added there must be added here too.
         key = (self.model, object_id, from_field)
         cache = request.__dict__.setdefault("_loaded_documents", {})
         if key not in cache:

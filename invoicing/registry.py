@@ -168,9 +168,10 @@ class DocumentExtension:
         return []
 
     def history_rows(self, document, ctx):
-        """A `values_list("at", "user__username", "label", None, None, "detail")` queryset of what this app records
-        on the document, shown in the History tab with the status changes: the core reads both in one query. None
-        when there is nothing to read."""
+        """A `values_list` queryset of (at, username, label, None, None, detail) rows (the Nones where a status change
+        has its source and target: `Value(None, output_field=CharField())`) of what this app records on the
+        document, shown in the History tab with the status changes: the core reads both in one query. None when
+        there is nothing to read (`ctx.may_have`)."""
         return None
 
     # ---- audit and demo data

@@ -74,8 +74,9 @@ def card_document_queryset(*, model=Document):
 @functools.lru_cache(maxsize=8)
 def _card_query(model, extensions):
     """The card's query, built and resolved once per model and set of extensions: `annotate` resolves every Exists
-    again on each use (half of a card's query). Only the `Query` is kept, and each use gets its own copy: a kept
-    QuerySet would keep the rows it read."""
+    again on each use (half of a card's query). Only the `Query` is kept (a kept QuerySet would keep the rows it
+    read), and each use gets a copy (`chain()`): a shallow one, sharing the resolved expressions, which nothing
+    changes. Never compile the kept one itself: compiling adds the joins to its aliases."""
     pk = OuterRef("pk")
     # Any other posted document of the partner with something open, in the same company and currency: without
     # one, the box of open counterparts (`document_open_counterparts`) has nothing to show.

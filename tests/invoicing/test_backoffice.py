@@ -4,8 +4,11 @@ import re
 from decimal import Decimal
 
 import pytest
+from django import forms
+from django.contrib.admin import helpers
 from django.contrib.auth.models import Permission
 from django.db import connection
+from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -170,6 +173,51 @@ def test_a_read_only_card_header_is_the_admins_own_fieldset_markup(client, which
     assert _compact(admins) in page
     assert "Call &lt;Anna&gt; first<br>then pay" in page
     assert ('id="fieldset-0-1-heading" class="fieldset-heading">Reason<' in page) == (which == "posted correction")
+
+
+def test_read_only_fieldsets_of_other_shapes_keep_the_admins_markup(accountant_client):
+    """Lines of several fields, a description, odd classes, a hidden field with a help text: built in one pass or
+    left to the admin's template, the HTML is the admin's."""
+    shown = accountant_client.get(card_url(factories.bill())).context["adminform"]  # a draft's: every field
+    shown.form.fields["due_date"].widget = forms.HiddenInput()
+    fieldsets = [
+        (None, {"fields": [("date", "currency"), "type"], "description": "<em>When</em>", "classes": ['x"y']}),
+        ("Terms", {"fields": ["due_date", "note"], "classes": ["collapse"]}),
+    ]
+    readonly = ["date", "currency", "type", "due_date", "note"]
+    adminform = helpers.AdminForm(shown.form, fieldsets, {}, readonly_fields=readonly, model_admin=shown.model_admin)
+
+    ours = Template("{% load backoffice %}{% readonly_fieldsets adminform %}").render(Context({"adminform": adminform}))
+
+    admins = "".join(
+        render_to_string(
+            "admin/includes/fieldset.html",
+            {"fieldset": fieldset, "heading_level": 2, "prefix": "fieldset", "id_prefix": 0, "id_suffix": index},
+        )
+        for index, fieldset in enumerate(adminform)
+    )
+    assert _compact(ours) == _compact(admins)
+    assert 'class="help hidden"' in ours and "form-multiline" in ours
+
+
+def test_the_add_page_of_a_user_who_may_add_but_not_change_is_the_editable_form(client):
+    user = factories.UserFactory()
+    user.user_permissions.add(*Permission.objects.filter(codename__in=["add_bill", "view_bill"]))
+    client.force_login(user)
+
+    response = client.get(reverse("admin:invoicing_bill_add"))
+
+    assert response.status_code == 200
+    assert 'name="partner"' in response.content.decode()
+
+
+def test_a_document_opened_through_the_other_kinds_pages_is_not_found(accountant_client):
+    invoice = factories.posted(factories.invoice())
+
+    response = accountant_client.get(reverse("admin:invoicing_bill_change", args=[invoice.pk]))
+
+    assert response.status_code == 302 and response["Location"] == reverse("admin:index")
+    assert invoice.number not in accountant_client.get(response["Location"]).content.decode()
 
 
 def test_post_is_one_click_on_the_card_and_a_get_changes_nothing(accountant_client):
