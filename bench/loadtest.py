@@ -490,7 +490,9 @@ def main():
 
     base_env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     local = {**base_env, "DJANGO_SETTINGS_MODULE": "config.settings.local"}
-    # The collected static files (31 MB) and the server's log, removed when the run ends however it ends.
+    # The collected static files (31 MB) and the server's log, removed when the run ends, also when stopped
+    # (SIGTERM then unwinds as an exit does: the server is stopped too).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     scratch = Path(tempfile.mkdtemp(prefix="ledgerline-loadtest-"))
     atexit.register(shutil.rmtree, scratch, ignore_errors=True)
     static_root = str(scratch / "static")
@@ -591,6 +593,8 @@ def main():
     failed = balances.returncode != 0 or (
         args.check and (stats.errors or server_errors or probe_failures or missing or total == 0)
     )
+    if failed:  # the log goes with the scratch folder
+        print(f"\n== the end of the server's log\n{log_path.read_text()[-4000:]}")
     print(
         "\nloadtest:",
         "FAILED" if failed else "ok",
