@@ -410,18 +410,22 @@ def free_port():
         return s.getsockname()[1]
 
 
+def _tail(log_path):
+    return log_path.read_text()[-4000:]
+
+
 def wait_until_up(base, server, log_path, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            sys.exit(f"gunicorn stopped before answering:\n{log_path.read_text()[-4000:]}")
+            sys.exit(f"gunicorn stopped before answering:\n{_tail(log_path)}")
         try:
             if requests.get(urljoin(base, "/healthz"), timeout=2).status_code == 200:
                 return
         except requests.RequestException:
             pass
         time.sleep(0.3)
-    sys.exit(f"gunicorn did not answer /healthz in time:\n{log_path.read_text()[-4000:]}")
+    sys.exit(f"gunicorn did not answer /healthz in time:\n{_tail(log_path)}")
 
 
 def probe(base):
@@ -594,7 +598,7 @@ def main():
         args.check and (stats.errors or server_errors or probe_failures or missing or total == 0)
     )
     if failed:  # the log goes with the scratch folder
-        print(f"\n== the end of the server's log\n{log_path.read_text()[-4000:]}")
+        print(f"\n== the end of the server's log\n{_tail(log_path)}")
     print(
         "\nloadtest:",
         "FAILED" if failed else "ok",

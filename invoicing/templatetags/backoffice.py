@@ -197,7 +197,8 @@ def readonly_fieldsets(adminform):
             out.append(_readonly_fieldset_html(fieldset, index, lines))
         else:
             context = {"fieldset": fieldset, "heading_level": 2, "prefix": "fieldset", "id_prefix": 0}
-            out.append(render_to_string("admin/includes/fieldset.html", {**context, "id_suffix": index}))
+            context["id_suffix"] = index  # as change_form.html numbers its fieldsets
+            out.append(render_to_string("admin/includes/fieldset.html", context))
     return mark_safe("\n".join(out))
 
 

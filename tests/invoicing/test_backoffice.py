@@ -148,6 +148,17 @@ def _compact(html):
     return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", html)).strip()
 
 
+def admin_fieldsets_html(adminform):
+    """The fieldsets as the admin's change_form.html renders them, each with `admin/includes/fieldset.html`."""
+    return "".join(
+        render_to_string(
+            "admin/includes/fieldset.html",
+            {"fieldset": fieldset, "heading_level": 2, "prefix": "fieldset", "id_prefix": 0, "id_suffix": index},
+        )
+        for index, fieldset in enumerate(adminform)
+    )
+
+
 @pytest.mark.parametrize("which", ["posted bill with a note", "posted correction", "draft a reviewer reads"])
 def test_a_read_only_card_header_is_the_admins_own_fieldset_markup(client, which):
     """`readonly_fieldsets` renders a read-only card's header in one pass: the HTML of the admin's
@@ -162,13 +173,7 @@ def test_a_read_only_card_header_is_the_admins_own_fieldset_markup(client, which
 
     response = client.get(card_url(bill))
 
-    admins = "".join(
-        render_to_string(
-            "admin/includes/fieldset.html",
-            {"fieldset": fieldset, "heading_level": 2, "prefix": "fieldset", "id_prefix": 0, "id_suffix": index},
-        )  # fmt: skip
-        for index, fieldset in enumerate(response.context["adminform"])
-    )
+    admins = admin_fieldsets_html(response.context["adminform"])
     page = _compact(response.content.decode())
     assert _compact(admins) in page
     assert "Call &lt;Anna&gt; first<br>then pay" in page
@@ -189,13 +194,7 @@ def test_read_only_fieldsets_of_other_shapes_keep_the_admins_markup(accountant_c
 
     ours = Template("{% load backoffice %}{% readonly_fieldsets adminform %}").render(Context({"adminform": adminform}))
 
-    admins = "".join(
-        render_to_string(
-            "admin/includes/fieldset.html",
-            {"fieldset": fieldset, "heading_level": 2, "prefix": "fieldset", "id_prefix": 0, "id_suffix": index},
-        )
-        for index, fieldset in enumerate(adminform)
-    )
+    admins = admin_fieldsets_html(adminform)
     assert _compact(ours) == _compact(admins)
     assert 'class="help hidden"' in ours and "form-multiline" in ours
 
