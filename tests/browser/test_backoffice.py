@@ -2,6 +2,9 @@
 
 from decimal import Decimal
 
+from django.urls import reverse
+from playwright.sync_api import expect
+
 from invoicing.models import Document, Kind, Status
 from tests.browser.conftest import login, screenshot
 
@@ -21,7 +24,8 @@ def test_accountant_creates_posts_and_pays_an_invoice(page):
         page.fill(f"#id_lines-{n}-quantity", quantity)
         page.fill(f"#id_lines-{n}-unit_price", price)
         page.locator(f"tr:has(#id_lines-{n}-description) label:has-text('VAT 20%') input").check()
-    assert page.inner_text("#total-total") == "1104.00 USD"  # the live preview, before saving
+    # The live preview, before saving; expect() waits for lines.js, which may still be loading.
+    expect(page.locator("#total-total")).to_have_text("1104.00 USD")
     page.click("input[name=_continue]")
     page.wait_for_selector(".card-actions")
     invoice = Document.objects.filter(kind=Kind.INVOICE).latest("pk")
@@ -57,3 +61,29 @@ def test_reviewer_sees_documents_without_any_action_button(page):
     assert actions == ["PDF", "XML (Peppol)", "Print"], actions  # downloads that change nothing
     assert page.locator("input[name=_save]").count() == 0
     screenshot(page, "reviewer-card")
+
+
+def test_add_a_line_appears_with_its_script_and_adds_a_focused_row(page):
+    login(page, "accountant")
+    page.goto("/invoicing/invoice/add/")
+    rows = page.locator("#lines-editor tbody tr")
+    before = rows.count()
+    assert page.locator("#add-line-help").is_hidden()  # the no-script hint gives way to the button
+    page.click("#add-line")  # waits until lines.js has shown the button, i.e. wired it
+    assert rows.count() == before + 1
+    assert page.evaluate("document.activeElement.id") == f"id_lines-{before}-item"
+    assert page.input_value("#id_lines-TOTAL_FORMS") == str(before + 1)
+
+
+def test_without_javascript_the_script_buttons_stay_hidden_and_the_hint_shows(browser, live_server, demo_data):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    login(page, "accountant")
+    page.goto("/invoicing/invoice/add/")
+    assert page.locator("#add-line").is_hidden()
+    assert page.inner_text("#add-line-help") == "Save to get a new empty line."
+    invoice = Document.objects.filter(kind=Kind.INVOICE, status=Status.TO_PAY).first()
+    page.goto(reverse("admin:invoicing_invoice_payment", args=[invoice.pk]))
+    assert page.locator("#fill-amount").is_hidden()
+    assert page.locator("#register-payment").is_visible()  # the form itself needs no script
+    context.close()

@@ -85,4 +85,7 @@
   });
   form.addEventListener("input", refresh);
   refresh();
+  // Rendered hidden, shown once it works; without JavaScript the help says how to get a new line.
+  document.getElementById("add-line").hidden = false;
+  document.getElementById("add-line-help").hidden = true;
 })();
