@@ -2,11 +2,14 @@
 whose `ValidationError`s come back onto these forms with the input kept."""
 
 import copy
+from collections import defaultdict
 
 from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
+from django.utils.choices import BaseChoiceIterator
+from django.utils.functional import cached_property
 
 from invoicing import selectors
 from invoicing.amounts import AMOUNT_PLACES, decimals_of, fits, minor_unit_exponent, parse_decimal
@@ -121,6 +124,38 @@ class DocumentForm(forms.ModelForm):
         return header
 
 
+class SharedChoices(BaseChoiceIterator):
+    """Choices read once per formset and given as they are to every line's field. A plain list is normalized
+    again at each assignment (for the field, then its widget), and a value is checked by scanning the list: with
+    a catalog of 1,000 items that was O(lines × items), 0.8 s to save 200 lines."""
+
+    def __init__(self, choices):
+        self.choices = list(choices)
+        self.values = frozenset(str(value) for value, _ in self.choices)
+
+    def __iter__(self):
+        return iter(self.choices)
+
+    def __len__(self):
+        return len(self.choices)
+
+
+class SharedChoicesMixin:
+    def valid_value(self, value):
+        # What Django's scan answers for flat choices: the value typed matches a choice's value as text.
+        if isinstance(self.choices, SharedChoices):
+            return str(value) in self.choices.values
+        return super().valid_value(value)
+
+
+class ItemChoiceField(SharedChoicesMixin, forms.TypedChoiceField):
+    pass
+
+
+class TaxChoiceField(SharedChoicesMixin, forms.TypedMultipleChoiceField):
+    pass
+
+
 class LineForm(forms.Form):
     """One line of a draft as typed; item and tax choices are shared by every line of the formset."""
 
@@ -128,12 +163,12 @@ class LineForm(forms.Form):
     position = forms.IntegerField(
         required=False, min_value=1, max_value=2**31 - 1, widget=forms.NumberInput(attrs={"class": "position"})
     )
-    item = forms.TypedChoiceField(coerce=int, empty_value=None, required=False)
+    item = ItemChoiceField(coerce=int, empty_value=None, required=False)
     description = forms.CharField(max_length=300, required=False, widget=forms.TextInput(attrs={"size": 22}))
     quantity = NumberField(required=False, places=3, initial="1")
     unit_price = NumberField(required=False, places=AMOUNT_PLACES)
     discount = NumberField(required=False, places=AMOUNT_PLACES, initial="0")
-    taxes = forms.TypedMultipleChoiceField(coerce=int, required=False, widget=forms.CheckboxSelectMultiple)
+    taxes = TaxChoiceField(coerce=int, required=False, widget=forms.CheckboxSelectMultiple)
 
     def line_data(self):
         data = {name: self.cleaned_data.get(name) for name in ("id", "position", "item", "description",
@@ -159,25 +194,33 @@ LineForm.base_fields = _LineFields(LineForm.base_fields)
 
 
 class BaseLineFormSet(forms.BaseFormSet):
-    """The lines of a draft. Item and tax choices are read once per request (2 queries at any size); what a
-    line keeps that the form does not show (its source line, the line it replaces) comes from `kept`."""
+    """The lines of a draft. Item and tax choices are read once per request (2 queries at any size, and 1 more for
+    the items' default taxes when the editor is shown); what a line keeps that the form does not show (its source
+    line, the line it replaces) comes from `kept`."""
 
     def __init__(self, *args, kept=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.kept = kept or {}  # {line id: {"source_line": id, "replaces": id}} of the stored lines
-        items = list(Item.objects.prefetch_related("default_taxes"))
-        taxes = list(Tax.objects.all())
-        self.item_choices = [("", "---------"), *((i.pk, str(i)) for i in items)]
-        self.tax_choices = [(t.pk, t.name) for t in taxes]
-        self.preview_data = {
+        self.items = list(Item.objects.all())
+        self.taxes = list(Tax.objects.all())
+        self.item_choices = SharedChoices([("", "---------"), *((i.pk, str(i)) for i in self.items)])
+        self.tax_choices = SharedChoices((t.pk, t.name) for t in self.taxes)
+
+    @cached_property
+    def preview_data(self):
+        """What the editor's script needs to prefill a line from its item and to preview the amounts. Only a shown
+        editor reads it: a save that succeeds redirects without it."""
+        default_taxes = defaultdict(list)
+        for item_id, tax_id in Item.default_taxes.through.objects.order_by("pk").values_list("item_id", "tax_id"):
+            default_taxes[item_id].append(tax_id)
+        return {
             "items": {
-                i.pk: {"description": i.name, "price": str(i.default_price),
-                       "taxes": [t.pk for t in i.default_taxes.all()]}
-                for i in items
+                i.pk: {"description": i.name, "price": str(i.default_price), "taxes": default_taxes[i.pk]}
+                for i in self.items
             },
-            "rates": {t.pk: str(t.rate) for t in taxes},
+            "rates": {t.pk: str(t.rate) for t in self.taxes},
             "minor_units": {code: str(minor_unit_exponent(code)) for code in settings.CURRENCIES},
-        }  # fmt: skip
+        }
 
     def __getitem__(self, index):
         # A template looks `lines_editor.management_form` up as a key first, and `BaseFormSet` answers keys from

@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from invoicing.models import Document, Kind, Status
+from invoicing.models import Document, Item, Kind, Status
 from tests.browser.conftest import login, screenshot
 
 
@@ -63,7 +63,8 @@ def test_reviewer_sees_documents_without_any_action_button(page):
     screenshot(page, "reviewer-card")
 
 
-def test_add_a_line_appears_with_its_script_and_adds_a_focused_row(page):
+def test_add_a_line_then_choose_its_item_prefills_it_from_the_catalog(page):
+    item = Item.objects.filter(default_taxes__name="VAT 20%").order_by("name").first()
     login(page, "accountant")
     page.goto("/invoicing/invoice/add/")
     rows = page.locator("#lines-editor tbody tr")
@@ -73,6 +74,14 @@ def test_add_a_line_appears_with_its_script_and_adds_a_focused_row(page):
     assert rows.count() == before + 1
     assert page.evaluate("document.activeElement.id") == f"id_lines-{before}-item"
     assert page.input_value("#id_lines-TOTAL_FORMS") == str(before + 1)
+
+    page.select_option(f"#id_lines-{before}-item", value=str(item.pk))
+    assert page.input_value(f"#id_lines-{before}-description") == item.name
+    assert page.input_value(f"#id_lines-{before}-unit_price") == str(item.default_price)
+    new_row = f"tr:has(#id_lines-{before}-item)"
+    assert page.locator(f"{new_row} label:has-text('VAT 20%') input").is_checked()
+    assert not page.locator(f"{new_row} label:has-text('VAT 10%') input").is_checked()
+    expect(page.locator("#total-total")).to_have_text(f"{item.default_price * Decimal('1.2'):.2f} USD")
 
 
 def test_without_javascript_the_script_buttons_stay_hidden_and_the_hint_shows(browser, live_server, demo_data):

@@ -48,8 +48,9 @@ def draft_of(count):
     return factories.invoice(lines=[factories.line(unit_price="1.00", taxes=[tax]) for _ in range(count)])
 
 
-def save_queries(client, document):
-    data = editor_post_data(document)
+def save_queries(client, document, quantity="2"):
+    document.refresh_from_db()  # the version the editor loads
+    data = editor_post_data(document, quantity)
     with CaptureQueriesContext(connection) as queries:
         response = client.post(card_url(document), data)
     assert response.status_code == 302, response.content.decode()[-2000:]
@@ -67,6 +68,31 @@ def test_a_draft_of_1000_lines_saves_through_the_card_within_40_queries(accounta
     document.refresh_from_db()
     assert document.amount_untaxed == D("2000.00")
     assert set(document.lines.values_list("quantity", flat=True)) == {D("2")}
+
+
+def test_the_catalog_size_changes_neither_the_queries_nor_the_checks_of_a_save(accountant_client):
+    """Items and taxes are read once per save whatever their number, and every line is checked against them."""
+    document = draft_of(200)
+    few = save_queries(accountant_client, document)
+    tax = factories.TaxFactory()
+    for _ in range(300):
+        factories.ItemFactory().default_taxes.add(tax)
+    item = factories.ItemFactory(name="Desk lamp")
+    # Every line changes again; the items' default taxes are not read to save.
+    assert save_queries(accountant_client, document, quantity="3") == few
+
+    document.refresh_from_db()
+    data = editor_post_data(document)
+    data["lines-0-item"] = str(item.pk)
+    assert accountant_client.post(card_url(document), data).status_code == 302
+    assert document.lines.get(position=1).item == item
+    document.refresh_from_db()
+    for field, unknown in [("item", str(item.pk + 1000)), ("taxes", "999999")]:
+        data = {**editor_post_data(document, quantity="5"), f"lines-0-{field}": unknown}
+        response = accountant_client.post(card_url(document), data)
+        assert response.status_code == 200, field
+        assert f"Select a valid choice. {unknown} is not one of the available choices." in response.content.decode()
+        assert set(document.lines.values_list("quantity", flat=True)) == {D("2")}  # the 5s were not stored
 
 
 def test_service_save_replaces_the_lines_and_recomputes_the_amounts():
