@@ -1,6 +1,6 @@
 """Time saving a draft through the card's form at 1, 200 and 1,000 lines (queries, median and min of N runs).
 
-python -m bench.draft_save [--runs 5]
+python -m bench.draft_save [--runs 5] [--catalog 1000]
 """
 
 import argparse
@@ -16,7 +16,19 @@ from bench.timing import no_collection
 FORM = "application/x-www-form-urlencoded"
 
 
-def measure(*, sizes=(1, 200, 1000), runs=5, out=sys.stdout):
+def add_catalog(count, tax):
+    """`count` more items, each with `tax` as its default: a business's catalog, offered on every line."""
+    from invoicing.models import Item
+
+    items = Item.objects.bulk_create(
+        Item(name=f"Catalog item {n}", sku=f"CAT-{n:05d}", default_price="9.90") for n in range(count)
+    )
+    Item.default_taxes.through.objects.bulk_create(
+        Item.default_taxes.through(item_id=item.pk, tax_id=tax.pk) for item in items
+    )
+
+
+def measure(*, sizes=(1, 200, 1000), runs=5, catalog=0, out=sys.stdout):
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -26,9 +38,10 @@ def measure(*, sizes=(1, 200, 1000), runs=5, out=sys.stdout):
 
     client = Client()
     client.force_login(factories.accountant())
-    out.write(f"{'scenario':<34} {'queries':>7} {'median ms':>10} {'min ms':>8}\n")
+    out.write(f"{'scenario':<42} {'queries':>7} {'median ms':>10} {'min ms':>8}\n")
     rows = []
     tax = factories.TaxFactory()
+    add_catalog(catalog, tax)
     for size in sizes:
         document = factories.invoice(lines=[factories.line(unit_price="1.00", taxes=[tax]) for _ in range(size)])
         timings, queries = [], 0
@@ -53,15 +66,17 @@ def measure(*, sizes=(1, 200, 1000), runs=5, out=sys.stdout):
                 timings.append((time.perf_counter() - started) * 1000)
             assert response.status_code == 302, response.status_code
             queries = len(captured)
-        row = (f"save a draft of {size} line(s)", queries, statistics.median(timings), min(timings))
+        scenario = f"save a draft of {size} line(s)" + (f", {catalog:,} items" if catalog else "")
+        row = (scenario, queries, statistics.median(timings), min(timings))
         rows.append(row)
-        out.write(f"{row[0]:<34} {row[1]:>7} {row[2]:>10.1f} {row[3]:>8.1f}\n")
+        out.write(f"{row[0]:<42} {row[1]:>7} {row[2]:>10.1f} {row[3]:>8.1f}\n")
     return rows
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--catalog", type=int, default=0, help="items added to the catalog first")
     args = parser.parse_args(argv)
     _setup()
     from django.db import connection
@@ -74,7 +89,7 @@ def main(argv=None):
     connection.settings_dict["TEST"]["NAME"] = f"/tmp/{name}.sqlite3" if connection.vendor == "sqlite" else name
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     try:
-        measure(runs=args.runs)
+        measure(runs=args.runs, catalog=args.catalog)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
     return 0

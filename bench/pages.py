@@ -110,6 +110,9 @@ def scenarios(*, documents, runs, peer=None, out=sys.stdout):
     with open(os.devnull, "w") as quiet:
         (row,) = draft_save(sizes=(200,), runs=runs, out=quiet)
     yield ("save a draft (card form)", "200 lines", row[1], row[2], row[3], None, None)
+    with open(os.devnull, "w") as quiet:
+        (row,) = draft_save(sizes=(200,), runs=runs, catalog=1000, out=quiet)
+    yield ("save a draft (card form)", "200 lines, 1,000 items", row[1], row[2], row[3], None, None)
     client.force_login(bench_user)
     size = f"{total} documents"
     yield timed("invoices list, one page", size, _get(client, reverse("admin:invoicing_invoice_changelist")))
@@ -126,7 +129,7 @@ def scenarios(*, documents, runs, peer=None, out=sys.stdout):
 
 
 def _row(scenario, size, queries, median, least, peer_queries, peer_median):
-    text = f"{scenario:<34} {size:<18} {queries:>7} {median:>10.1f} {least:>8.1f}"
+    text = f"{scenario:<34} {size:<22} {queries:>7} {median:>10.1f} {least:>8.1f}"
     if peer_median is not None:
         text += f" {peer_queries:>7} {peer_median:>10.1f} {median / peer_median:>6.2f}"
     return text
@@ -160,7 +163,7 @@ def main(argv=None):
     connection.settings_dict["TEST"]["NAME"] = f"/tmp/{name}.sqlite3" if connection.vendor == "sqlite" else name
     connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
     print(f"Database: {connection.vendor}; {args.runs} runs per scenario after one warm-up, interleaved with the peer")
-    header = f"{'scenario':<34} {'size':<18} {'queries':>7} {'median ms':>10} {'min ms':>8}"
+    header = f"{'scenario':<34} {'size':<22} {'queries':>7} {'median ms':>10} {'min ms':>8}"
     if peer:
         header += f" {'peer q':>7} {'peer ms':>10} {'ratio':>6}   (peer: {PEER_PACKAGE}, same data, same run)"
     print(header)
