@@ -70,6 +70,7 @@ def test_add_a_line_then_choose_its_item_prefills_it_from_the_catalog(page):
     rows = page.locator("#lines-editor tbody tr")
     before = rows.count()
     assert page.locator("#add-line-help").is_hidden()  # the no-script hint gives way to the button
+    assert page.locator(".preview-note").is_visible()
     page.click("#add-line")  # waits until lines.js has shown the button, i.e. wired it
     assert rows.count() == before + 1
     assert page.evaluate("document.activeElement.id") == f"id_lines-{before}-item"
@@ -90,7 +91,8 @@ def test_without_javascript_the_script_buttons_stay_hidden_and_the_hint_shows(br
     login(page, "accountant")
     page.goto("/invoicing/invoice/add/")
     assert page.locator("#add-line").is_hidden()
-    assert page.inner_text("#add-line-help") == "Save to get a new empty line."
+    assert page.inner_text("#add-line-help") == "Save to compute the amounts and get a new empty line."
+    assert page.locator(".preview-note").is_hidden()  # no amount updates as one types
     invoice = Document.objects.filter(kind=Kind.INVOICE, status=Status.TO_PAY).first()
     page.goto(reverse("admin:invoicing_invoice_payment", args=[invoice.pk]))
     assert page.locator("#fill-amount").is_hidden()

@@ -85,7 +85,8 @@
   });
   form.addEventListener("input", refresh);
   refresh();
-  // Rendered hidden, shown once it works; without JavaScript the help says how to get a new line.
+  // Rendered hidden, shown once they work; without JavaScript the help says what saving does instead.
   document.getElementById("add-line").hidden = false;
+  document.querySelectorAll(".preview-note").forEach((note) => { note.hidden = false; });
   document.getElementById("add-line-help").hidden = true;
 })();
