@@ -62,7 +62,7 @@ def scenarios(*, documents, runs, peer=None, out=sys.stdout):
     from django.urls import reverse
 
     from bench.draft_save import measure as draft_save
-    from bench.reports import build
+    from bench.reports import build, settle
     from invoicing import services
     from invoicing.models import Document, Kind, PaymentKind, PaymentMethod
     from tests import factories
@@ -70,6 +70,7 @@ def scenarios(*, documents, runs, peer=None, out=sys.stdout):
 
     started = time.perf_counter()
     bench_user = build(documents=documents, adjusted=1.0, seed=2026, out=out)
+    settle()
     total = Document.objects.count()
     out.write(f"(built {documents} documents through the services in {time.perf_counter() - started:.0f} s)\n")
     user = factories.accountant()

@@ -30,6 +30,19 @@ def _setup():
 BUILD_BATCH = 200
 
 
+def settle():
+    """On PostgreSQL, the tables as autovacuum keeps them on a live database: right after a bulk build the planner
+    has no statistics and no page is marked all-visible (so a COUNT cannot be answered from an index alone), and
+    autovacuum then competes with the timed requests; the first minutes' plans and times are not users'."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    # VACUUM cannot run inside a transaction (the bench's own test runs in one); ANALYZE can.
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if connection.get_autocommit() else "ANALYZE")
+
+
 def build(*, documents, adjusted, seed, out):
     """N documents of every status with payments, a share of them corrected or returned. Returns the user."""
     from django.contrib.auth.models import Group, User
@@ -223,7 +236,6 @@ def measure(*, user, repeat, out):
 
 def run(*, documents, adjusted=1.0, repeat=3, seed=2026, copies=0, out=sys.stdout):
     """Build, audit and time on the database the connection points at; returns (differences, rows)."""
-    from django.db import connection
     from django.test.utils import override_settings
 
     from invoicing import selectors
@@ -235,13 +247,7 @@ def run(*, documents, adjusted=1.0, repeat=3, seed=2026, copies=0, out=sys.stdou
         copy_in_sql(copies=copies, out=out)
     differences = selectors.balance_audit()
     out.write(f"check_balances: {len(differences)} difference(s)\n")
-    if connection.vendor == "postgresql":
-        # The tables as autovacuum keeps them on a live database: right after a bulk build the planner has no
-        # statistics and no page is marked all-visible (so a COUNT cannot be answered from an index alone), and
-        # the first minutes' plans and times are not the ones users get.
-        # VACUUM cannot run inside a transaction (the bench's own test runs in one); ANALYZE can.
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE" if connection.get_autocommit() else "ANALYZE")
+    settle()
     for difference in differences[:10]:
         out.write(f"  {difference}\n")
     with override_settings(DEBUG=False):  # measured as in production
